@@ -1,0 +1,143 @@
+/**
+ * The version a publication expects an entity to be at:
+ * - a number: the entity exists and its latest event has that ordinal;
+ * - `'new'`: the entity must not exist yet;
+ * - `'any'`: no check (ask for it explicitly; it gives up optimistic concurrency).
+ */
+export type ExpectedVersion = number | 'new' | 'any';
+
+/** One event, validated, serialised and identified by core, ready to insert. */
+export interface EventRecord {
+  /** UUID v7; within a publication, ids increase in publication order. */
+  readonly id: string;
+  readonly name: string;
+  readonly schemaVersion: number;
+  /** JSON text. */
+  readonly details: string;
+  readonly actor: string;
+  /** Fractional days since the Unix epoch (the protocol's unit). */
+  readonly timestamp: number;
+  /** JSON text, or `null` when the event has no metadata. */
+  readonly metadata: string | null;
+}
+
+/** The events of one entity in a publication. */
+export interface EntityWrite {
+  readonly id: string;
+  readonly type: string;
+  readonly expectedVersion: ExpectedVersion;
+  /** At least one event; ordinals follow the entity's version. */
+  readonly events: readonly EventRecord[];
+}
+
+/** One atomic write: every entity's events, or nothing. */
+export interface PublicationRecord {
+  /** Entities in publication order; each id at most once. */
+  readonly entities: readonly EntityWrite[];
+  /** When set, a second publication with the same id writes nothing. */
+  readonly commandId: string | null;
+}
+
+/** An entity's version after a publication. */
+export interface EntityVersion {
+  readonly id: string;
+  readonly version: number;
+}
+
+/**
+ * What a provider's `publish` did. Only `published` wrote anything; every
+ * other outcome rolled the whole publication back.
+ */
+export type PublishOutcome =
+  | {
+      readonly kind: 'published';
+      readonly position: number;
+      /** One per entity, in publication order. */
+      readonly versions: readonly EntityVersion[];
+    }
+  | {
+      /** The command id was stored already: the original result. */
+      readonly kind: 'duplicate';
+      readonly position: number;
+      readonly versions: readonly EntityVersion[];
+    }
+  | {
+      readonly kind: 'conflict';
+      readonly entityId: string;
+      readonly expectedVersion: ExpectedVersion;
+      /** `null` when the entity does not exist. */
+      readonly actualVersion: number | null;
+    }
+  | {
+      readonly kind: 'type-mismatch';
+      readonly entityId: string;
+      readonly expectedType: string;
+      readonly actualType: string;
+    };
+
+/** An event as a provider reads it: the `Events` row, JSON still as text. */
+export interface EventRow {
+  readonly id: string;
+  readonly entityId: string;
+  readonly name: string;
+  readonly schemaVersion: number;
+  readonly details: string;
+  readonly actor: string;
+  readonly timestamp: number;
+  readonly ordinal: number;
+  readonly position: number;
+  readonly metadata: string | null;
+}
+
+/** An `Entities` row. */
+export interface EntityRow {
+  readonly id: string;
+  readonly type: string;
+  readonly version: number;
+}
+
+/**
+ * What a database must do for factline. Core owns meaning — validation,
+ * ids, metadata, errors, the reading rules; a provider owns SQL.
+ *
+ * A provider must keep these promises (the conformance suite in
+ * `@factline/testing` checks each one):
+ * - `publish` is atomic, changes versions only by compare-and-set, and
+ *   allocates the position as the last step before inserting under a lock
+ *   held until commit, so positions are contiguous and in commit order;
+ * - a failed publication writes nothing and returns (or throws) before commit;
+ * - events are never updated or deleted.
+ */
+export interface Provider {
+  /** A short name for messages, e.g. `sqlite`. */
+  readonly name: string;
+
+  /** Creates or upgrades the tables; safe to call any number of times, concurrently. */
+  migrate(): Promise<void>;
+
+  /**
+   * Writes a publication atomically: for each entity in order, compare-and-set
+   * its version (insert when `'new'`), then allocate the next position, insert
+   * the events with ordinals following each entity's version, record the
+   * command id, commit.
+   */
+  publish(publication: PublicationRecord): Promise<PublishOutcome>;
+
+  /** Events of one entity with `after < ordinal <= upTo`, in ordinal order. */
+  readEntity(entityId: string, after: number, upTo: number): Promise<EventRow[]>;
+
+  /**
+   * Events with `after < position <= after + count`, by position and, within
+   * one position, in publication order. Core keeps only the contiguous prefix.
+   */
+  readPositions(after: number, count: number): Promise<EventRow[]>;
+
+  /** The highest position written, 0 when there is none. */
+  headPosition(): Promise<number>;
+
+  /** The entity's row, or `undefined` when it has no events. */
+  getEntity(entityId: string): Promise<EntityRow | undefined>;
+
+  /** Releases what the provider opened itself (never the user's own connection). */
+  close(): Promise<void>;
+}

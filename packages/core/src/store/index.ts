@@ -1,0 +1,12 @@
+export { contiguousPrefix } from './contiguous-prefix.js';
+export type { EventPage } from './event-page.js';
+export {
+  EventStore,
+  type EventStoreConfig,
+  type PublishedListener,
+  type ReadAllOptions,
+  type ReadEntityOptions,
+} from './event-store.js';
+export { maxEntityIdLength } from './prepare-publication.js';
+export type { EntityChange, Publication, PublishResult } from './publication.js';
+export type { EventMetadata, StoredEvent, StoredEventBase } from './stored-event.js';

@@ -1,0 +1,242 @@
+import type {
+  EntityRow,
+  EntityVersion,
+  EntityWrite,
+  EventRow,
+  Provider,
+  PublicationRecord,
+  PublishOutcome,
+} from '@factline/core';
+import { InvalidArgumentError, ProviderError, toProtocolTimestamp } from '@factline/core';
+import Database from 'better-sqlite3';
+import type { SqliteConfig } from './sqlite-config.js';
+import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
+import { type SqliteStatements, sqliteStatements } from './sqlite-statements.js';
+
+const tablePrefixPattern = /^[A-Za-z_][A-Za-z0-9_]*$|^$/;
+
+/** Thrown inside a transaction to roll it back with an outcome to return. */
+class Rollback {
+  constructor(readonly outcome: PublishOutcome) {}
+}
+
+/**
+ * The embedded default: events in one SQLite file, through better-sqlite3.
+ *
+ * Writers are serialised by `BEGIN IMMEDIATE` (across processes too, waiting
+ * up to `busyTimeout`), so positions are allocated in commit order; the
+ * database is put in WAL mode so readers never block writers.
+ *
+ * @example
+ * ```ts
+ * const provider = new SqliteProvider({ database: 'shop.db' });
+ * ```
+ */
+export class SqliteProvider implements Provider {
+  readonly name = 'sqlite';
+  /** The better-sqlite3 database, for read models that share it. */
+  readonly database: SqliteDatabase;
+  readonly #ownsDatabase: boolean;
+  readonly #sql: SqliteStatements;
+  readonly #statements = new Map<string, SqliteStatement>();
+  #publish: ((publication: PublicationRecord) => PublishOutcome) | undefined;
+
+  /**
+   * @param config A path, `':memory:'` or your own `Database`; a table prefix.
+   */
+  constructor(config: SqliteConfig) {
+    const prefix = config.tablePrefix ?? '';
+    if (!tablePrefixPattern.test(prefix)) {
+      throw new InvalidArgumentError(
+        `tablePrefix may hold only letters, digits and underscores; got ${JSON.stringify(prefix)}.`,
+      );
+    }
+    this.#sql = sqliteStatements(prefix);
+    if (typeof config.database === 'string') {
+      try {
+        this.database = new Database(config.database, {
+          timeout: config.busyTimeout ?? 5000,
+        }) as unknown as SqliteDatabase;
+        if (!this.database.memory) this.database.pragma('journal_mode = WAL');
+        this.database.pragma(`synchronous = ${config.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+      } catch (error) {
+        throw new ProviderError(this.name, 'open', error);
+      }
+      this.#ownsDatabase = true;
+    } else {
+      this.database = config.database;
+      this.#ownsDatabase = false;
+    }
+  }
+
+  async migrate(): Promise<void> {
+    const sql = this.#sql;
+    const db = this.database;
+    db.exec(sql.migrationsTable);
+    db.transaction(() => {
+      const current = this.#statement(sql.currentMigration).pluck().get() as number;
+      for (const migration of sql.migrations) {
+        if (migration.version <= current) continue;
+        db.exec(migration.sql);
+        this.#statement(sql.recordMigration).run(
+          migration.version,
+          migration.description,
+          toProtocolTimestamp(new Date()),
+        );
+      }
+    }).immediate();
+  }
+
+  async publish(publication: PublicationRecord): Promise<PublishOutcome> {
+    this.#publish ??= this.#createPublish();
+    return this.#publish(publication);
+  }
+
+  async readEntity(entityId: string, after: number, upTo: number): Promise<EventRow[]> {
+    return this.#statement(this.#sql.readEntity).all(entityId, after, upTo) as EventRow[];
+  }
+
+  async readPositions(after: number, count: number): Promise<EventRow[]> {
+    return this.#statement(this.#sql.readPositions).all(after, after + count) as EventRow[];
+  }
+
+  async headPosition(): Promise<number> {
+    return this.#statement(this.#sql.headPosition).pluck().get() as number;
+  }
+
+  async getEntity(entityId: string): Promise<EntityRow | undefined> {
+    return this.#statement(this.#sql.getEntity).get(entityId) as EntityRow | undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsDatabase && this.database.open) this.database.close();
+  }
+
+  /** Prepares a statement once per provider and reuses it. */
+  #statement(sql: string): SqliteStatement {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.database.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  #createPublish(): (publication: PublicationRecord) => PublishOutcome {
+    const sql = this.#sql;
+    const findCommand = this.database.prepare(sql.findCommand);
+    const insertCommand = this.database.prepare(sql.insertCommand);
+    const nextPosition = this.database.prepare(sql.nextPosition).pluck();
+    const insertEvent = this.database.prepare(sql.insertEvent);
+    const transaction = this.database.transaction((publication: PublicationRecord) => {
+      if (publication.commandId !== null) {
+        const previous = findCommand.get(publication.commandId) as
+          | { position: number; versions: string }
+          | undefined;
+        if (previous !== undefined) {
+          return {
+            kind: 'duplicate',
+            position: previous.position,
+            versions: JSON.parse(previous.versions) as EntityVersion[],
+          } satisfies PublishOutcome;
+        }
+      }
+      const versions: EntityVersion[] = [];
+      const firstOrdinals: number[] = [];
+      for (const entity of publication.entities) {
+        const first = this.#compareAndSet(entity);
+        firstOrdinals.push(first);
+        versions.push({ id: entity.id, version: first + entity.events.length - 1 });
+      }
+      // The position is allocated last, under the write lock held to commit.
+      const position = nextPosition.get() as number;
+      publication.entities.forEach((entity, index) => {
+        let ordinal = firstOrdinals[index] as number;
+        for (const event of entity.events) {
+          insertEvent.run(
+            entity.id,
+            event.name,
+            event.details,
+            event.actor,
+            event.timestamp,
+            ordinal++,
+            position,
+            event.id,
+            event.schemaVersion,
+            event.metadata,
+          );
+        }
+      });
+      if (publication.commandId !== null) {
+        insertCommand.run(publication.commandId, position, JSON.stringify(versions));
+      }
+      return { kind: 'published', position, versions } satisfies PublishOutcome;
+    });
+    return (publication) => {
+      try {
+        return transaction.immediate(publication);
+      } catch (error) {
+        if (error instanceof Rollback) return error.outcome;
+        throw new ProviderError(this.name, 'publish', error);
+      }
+    };
+  }
+
+  /**
+   * Moves an entity's version past the new events if it is where the
+   * publication expects it, else rolls the publication back.
+   *
+   * @returns The ordinal of the entity's first new event.
+   */
+  #compareAndSet(entity: EntityWrite): number {
+    const count = entity.events.length;
+    const { expectedVersion } = entity;
+    if (expectedVersion === 'new') {
+      const inserted = this.#statement(this.#sql.insertNewEntity).run(entity.id, entity.type, count - 1);
+      if (inserted.changes === 1) return 0;
+      throw this.#rejection(entity);
+    }
+    if (expectedVersion === 'any') {
+      const stored = this.#statement(this.#sql.getEntity).get(entity.id) as EntityRow | undefined;
+      if (stored === undefined) {
+        this.#statement(this.#sql.insertNewEntity).run(entity.id, entity.type, count - 1);
+        return 0;
+      }
+      if (stored.type !== entity.type) throw this.#rejection(entity);
+      this.#statement(this.#sql.compareAndSetVersion).run(
+        stored.version + count,
+        entity.id,
+        stored.version,
+        entity.type,
+      );
+      return stored.version + 1;
+    }
+    const updated = this.#statement(this.#sql.compareAndSetVersion).run(
+      expectedVersion + count,
+      entity.id,
+      expectedVersion,
+      entity.type,
+    );
+    if (updated.changes === 1) return expectedVersion + 1;
+    throw this.#rejection(entity);
+  }
+
+  /** Says why a compare-and-set failed: the type differs, or the version. */
+  #rejection(entity: EntityWrite): Rollback {
+    const stored = this.#statement(this.#sql.getEntity).get(entity.id) as EntityRow | undefined;
+    if (stored !== undefined && stored.type !== entity.type) {
+      return new Rollback({
+        kind: 'type-mismatch',
+        entityId: entity.id,
+        expectedType: entity.type,
+        actualType: stored.type,
+      });
+    }
+    return new Rollback({
+      kind: 'conflict',
+      entityId: entity.id,
+      expectedVersion: entity.expectedVersion,
+      actualVersion: stored === undefined ? null : stored.version,
+    });
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The SQL of the SQLite provider, one place for every statement. Table names
+ * come from a checked prefix and are quoted; every value is a parameter.
+ */
+export function sqliteStatements(prefix: string) {
+  const table = (name: string) => `"${prefix}${name}"`;
+  const entities = table('Entities');
+  const events = table('Events');
+  const commands = table('Commands');
+  const migrations = table('Migrations');
+  const eventColumns =
+    'id, entity_id AS entityId, name, schema_version AS schemaVersion, details, actor, timestamp, ordinal, position, metadata';
+  return {
+    migrationsTable: `CREATE TABLE IF NOT EXISTS ${migrations} (
+      version INTEGER NOT NULL PRIMARY KEY,
+      description TEXT NOT NULL,
+      applied_at REAL NOT NULL
+    )`,
+    currentMigration: `SELECT COALESCE(MAX(version), 0) FROM ${migrations}`,
+    recordMigration: `INSERT INTO ${migrations} (version, description, applied_at) VALUES (?, ?, ?)`,
+    migrations: [
+      {
+        version: 1,
+        description: 'Entities, Events, Projections (the Common Protocol) and Commands',
+        sql: `
+          CREATE TABLE IF NOT EXISTS ${entities} (
+            id TEXT NOT NULL PRIMARY KEY,
+            type TEXT NOT NULL,
+            version INT NOT NULL
+          );
+          CREATE TABLE IF NOT EXISTS ${events} (
+            entity_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            details TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            timestamp DECIMAL(12,7) NOT NULL DEFAULT (JulianDay(CURRENT_TIMESTAMP) - 2440587.5),
+            ordinal INT NOT NULL,
+            position BIGINT NOT NULL,
+            id TEXT NOT NULL,
+            schema_version INT NOT NULL DEFAULT 1,
+            metadata TEXT,
+            UNIQUE (entity_id, ordinal)
+          );
+          CREATE UNIQUE INDEX IF NOT EXISTS "${prefix}Events_id" ON ${events} (id);
+          CREATE INDEX IF NOT EXISTS "${prefix}Events_position" ON ${events} (position);
+          CREATE TABLE IF NOT EXISTS ${table('Projections')} (
+            source TEXT NOT NULL PRIMARY KEY,
+            position BIGINT
+          );
+          CREATE TABLE IF NOT EXISTS ${commands} (
+            command_id TEXT NOT NULL PRIMARY KEY,
+            position BIGINT NOT NULL,
+            versions TEXT NOT NULL
+          );`,
+      },
+    ],
+    findCommand: `SELECT position, versions FROM ${commands} WHERE command_id = ?`,
+    insertCommand: `INSERT INTO ${commands} (command_id, position, versions) VALUES (?, ?, ?)`,
+    insertNewEntity: `INSERT INTO ${entities} (id, type, version) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    compareAndSetVersion: `UPDATE ${entities} SET version = ? WHERE id = ? AND version = ? AND type = ?`,
+    getEntity: `SELECT id, type, version FROM ${entities} WHERE id = ?`,
+    nextPosition: `SELECT COALESCE(MAX(position), 0) + 1 FROM ${events}`,
+    headPosition: `SELECT COALESCE(MAX(position), 0) FROM ${events}`,
+    insertEvent: `INSERT INTO ${events}
+      (entity_id, name, details, actor, timestamp, ordinal, position, id, schema_version, metadata)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    readEntity: `SELECT ${eventColumns} FROM ${events}
+      WHERE entity_id = ? AND ordinal > ? AND ordinal <= ? ORDER BY ordinal`,
+    // Within a position, rowid is insertion order: the order of the publication.
+    readPositions: `SELECT ${eventColumns} FROM ${events}
+      WHERE position > ? AND position <= ? ORDER BY position, rowid`,
+  };
+}
+
+/** The statements of one table prefix. */
+export type SqliteStatements = ReturnType<typeof sqliteStatements>;
