@@ -16,7 +16,7 @@ export class EventRegistry<TSchemas extends EventSchemas = EventSchemas> {
   /** The schemas, by event name. */
   readonly schemas: TSchemas;
   /** The declared event names. */
-  readonly names: readonly (keyof TSchemas & string)[];
+  readonly names: readonly string[];
 
   /**
    * @param schemas The schemas, by event name.
@@ -32,7 +32,7 @@ export class EventRegistry<TSchemas extends EventSchemas = EventSchemas> {
    * @param name The name to check.
    * @returns Whether the registry declares it.
    */
-  has(name: string): name is keyof TSchemas & string {
+  has(name: string): boolean {
     return Object.hasOwn(this.schemas, name);
   }
 
