@@ -1,3 +1,4 @@
+export { GroupCommitter, type GroupCommitterConfig } from './group-committer.js';
 export type {
   EntityRow,
   EntityVersion,
