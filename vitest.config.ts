@@ -11,6 +11,7 @@ export default defineConfig({
       '@factline/core': source('core'),
       '@factline/sqlite': source('sqlite'),
       '@factline/testing': source('testing'),
+      '@factline/postgres': source('postgres'),
     },
   },
   test: {

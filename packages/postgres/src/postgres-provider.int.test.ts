@@ -1,0 +1,182 @@
+import { EventStore, defineEvents, isFactlineError } from '@factline/core';
+import pg from 'pg';
+import * as v from 'valibot';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresProvider } from './postgres-provider.js';
+import { dropSchema, postgresAvailable, postgresUrl, throwawaySchema } from './postgres-test-server.js';
+
+const available = await postgresAvailable();
+
+const events = defineEvents({
+  Opened: v.object({ name: v.string() }),
+  Moved: v.object({ by: v.number() }),
+});
+
+describe.runIf(available)('PostgresProvider on a real server', () => {
+  const schema = throwawaySchema();
+  let provider: PostgresProvider;
+  let store: EventStore<typeof events>;
+  let admin: pg.Client;
+
+  beforeAll(async () => {
+    provider = new PostgresProvider({ connectionString: postgresUrl, schema });
+    store = new EventStore({ provider, events });
+    admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    await Promise.all([store.migrate(), store.migrate(), store.migrate()]);
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await admin?.end();
+    await dropSchema(schema);
+  });
+
+  it('records each migration once, however many processes migrate at once', async () => {
+    const rows = await admin.query(`SELECT version FROM "${schema}"."Migrations" ORDER BY version`);
+    expect(rows.rows.map((row) => row.version)).toEqual([1]);
+  });
+
+  it('keeps separate stores apart by schema and by table prefix', async () => {
+    const other = new PostgresProvider({ connectionString: postgresUrl, schema, tablePrefix: 'other_' });
+    const otherStore = new EventStore({ provider: other, events });
+    try {
+      await otherStore.migrate();
+      await otherStore.publish({
+        actor: 'test',
+        entities: [{ id: 'prefixed-1', type: 'Thing', expectedVersion: 'new', events: [{ name: 'Opened', details: { name: 'a' } }] }],
+      });
+      expect(await otherStore.getEntity('prefixed-1')).toEqual({ id: 'prefixed-1', type: 'Thing', version: 0 });
+      expect(await store.getEntity('prefixed-1')).toBeUndefined();
+    } finally {
+      await otherStore.close();
+    }
+  });
+
+  it('group-commits concurrent publications: one position each, contiguous, in one round trip', async () => {
+    const before = await store.head();
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, index) =>
+        store.publish({
+          actor: 'test',
+          entities: [{ id: `group-${index}`, type: 'Thing', expectedVersion: 'new', events: [{ name: 'Opened', details: { name: String(index) } }] }],
+        }),
+      ),
+    );
+    const positions = results.map((result) => result.position).sort((a, b) => a - b);
+    expect(positions).toEqual(Array.from({ length: 40 }, (_, index) => before + index + 1));
+  });
+
+  it('rejects only the conflicting publication of a batch', async () => {
+    await store.publish({
+      actor: 'test',
+      entities: [{ id: 'batch-a', type: 'Thing', expectedVersion: 'new', events: [{ name: 'Opened', details: { name: 'a' } }] }],
+    });
+    const outcomes = await Promise.allSettled([
+      store.publish({ actor: 'test', entities: [{ id: 'batch-a', type: 'Thing', expectedVersion: 0, events: [{ name: 'Moved', details: { by: 1 } }] }] }),
+      store.publish({ actor: 'test', entities: [{ id: 'batch-a', type: 'Thing', expectedVersion: 0, events: [{ name: 'Moved', details: { by: 2 } }] }] }),
+      store.publish({ actor: 'test', entities: [{ id: 'batch-b', type: 'Thing', expectedVersion: 'new', events: [{ name: 'Opened', details: { name: 'b' } }] }] }),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const rejected = outcomes[1] as PromiseRejectedResult;
+    expect(isFactlineError(rejected.reason, 'CONCURRENCY')).toBe(true);
+    expect((await store.readEntity('batch-a')).map((event) => event.ordinal)).toEqual([0, 1]);
+  });
+
+  it('stores details as the exact text core serialised', async () => {
+    await store.publish({
+      actor: 'test',
+      entities: [{ id: 'exact-1', type: 'Thing', expectedVersion: 'new', events: [{ name: 'Opened', details: { name: 'z' } }] }],
+    });
+    const row = await admin.query(`SELECT details FROM "${schema}"."Events" WHERE entity_id = 'exact-1'`);
+    expect(row.rows[0].details).toBe('{"name":"z"}');
+  });
+
+  it('fails with a typed error and writes nothing when the connection is killed mid-publication', async () => {
+    const before = await store.head();
+    const blocker = new pg.Client({ connectionString: postgresUrl });
+    await blocker.connect();
+    try {
+      // Hold the position counter so the publication stops inside its transaction.
+      await blocker.query('BEGIN');
+      await blocker.query(`SELECT position FROM "${schema}"."Head" FOR UPDATE`);
+      const publishing = store.publish({
+        actor: 'test',
+        entities: [{ id: 'killed-1', type: 'Thing', expectedVersion: 'new', events: [{ name: 'Opened', details: { name: 'k' } }] }],
+      });
+      const failure = publishing.catch((error: unknown) => error);
+      let pid: number | undefined;
+      for (let attempt = 0; attempt < 100 && pid === undefined; attempt++) {
+        const waiting = await admin.query(
+          `SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%publish%' AND pid <> pg_backend_pid()`,
+        );
+        pid = waiting.rows[0]?.pid;
+        if (pid === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(pid).toBeDefined();
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      const error = await failure;
+      expect(isFactlineError(error, 'PROVIDER')).toBe(true);
+      await blocker.query('ROLLBACK');
+    } finally {
+      await blocker.end();
+    }
+    expect(await store.getEntity('killed-1')).toBeUndefined();
+    expect(await store.head()).toBe(before);
+    // The pool replaced the dead connection: the store still works.
+    const after = await store.publish({
+      actor: 'test',
+      entities: [{ id: 'killed-1', type: 'Thing', expectedVersion: 'new', events: [{ name: 'Opened', details: { name: 'k' } }] }],
+    });
+    expect(after.position).toBe(before + 1);
+  });
+
+  it('retries a batch that deadlocked with another process, and both publications land', async () => {
+    const second = new PostgresProvider({ connectionString: postgresUrl, schema });
+    const secondStore = new EventStore({ provider: second, events });
+    const blocker = new pg.Client({ connectionString: postgresUrl });
+    await blocker.connect();
+    const deadlocksBefore = await deadlockCount(admin);
+    try {
+      for (const id of ['dl-a', 'dl-c', 'dl-d']) {
+        await store.publish({ actor: 'test', entities: [{ id, type: 'Thing', expectedVersion: 'new', events: [{ name: 'Opened', details: { name: id } }] }] });
+      }
+      const touch = (ids: string[]) =>
+        ids.map((id) => ({ id, type: 'Thing', expectedVersion: 'any' as const, events: [{ name: 'Moved' as const, details: { by: 1 } }] }));
+      // A cycle: A holds dl-a and waits for dl-d (held here); B holds dl-c and waits for dl-a.
+      // Releasing dl-d lets A ask for dl-c: the server aborts one of them as a deadlock.
+      await blocker.query('BEGIN');
+      await blocker.query(`SELECT 1 FROM "${schema}"."Entities" WHERE id = 'dl-d' FOR UPDATE`);
+      const first = store.publish({ actor: 'test', entities: touch(['dl-a', 'dl-d', 'dl-c']) });
+      await waitForLockWaiters(admin, 1);
+      const other = secondStore.publish({ actor: 'test', entities: touch(['dl-c', 'dl-a']) });
+      await waitForLockWaiters(admin, 2);
+      await blocker.query('ROLLBACK');
+      const results = await Promise.all([first, other]);
+      expect(results.map((result) => result.duplicate)).toEqual([false, false]);
+      expect(await deadlockCount(admin)).toBeGreaterThan(deadlocksBefore);
+      for (const id of ['dl-a', 'dl-c']) {
+        expect((await store.readEntity(id)).map((event) => event.ordinal)).toEqual([0, 1, 2]);
+      }
+    } finally {
+      await blocker.end();
+      await secondStore.close();
+    }
+  });
+});
+
+async function deadlockCount(client: pg.Client): Promise<number> {
+  const result = await client.query('SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()');
+  return Number(result.rows[0].deadlocks);
+}
+
+async function waitForLockWaiters(client: pg.Client, count: number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const result = await client.query(
+      `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%publish%'`,
+    );
+    if (result.rows[0].waiting >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`expected ${count} publications waiting for a lock`);
+}
