@@ -1,3 +1,11 @@
+import type { ConcurrencyError } from './concurrency-error.js';
+import type { EntityTypeMismatchError } from './entity-type-mismatch-error.js';
+import type { InvalidArgumentError } from './invalid-argument-error.js';
+import type { ProviderError } from './provider-error.js';
+import type { SerializationError } from './serialization-error.js';
+import type { UnknownEventError } from './unknown-event-error.js';
+import type { ValidationError } from './validation-error.js';
+
 /** Every `code` a {@link FactlineError} can carry. */
 export type FactlineErrorCode =
   | 'CONCURRENCY'
@@ -30,6 +38,17 @@ export class FactlineError extends Error {
   }
 }
 
+/** The error class behind each code, so a check by code narrows to it. */
+export interface FactlineErrorsByCode {
+  CONCURRENCY: ConcurrencyError;
+  VALIDATION: ValidationError;
+  UNKNOWN_EVENT: UnknownEventError;
+  ENTITY_TYPE_MISMATCH: EntityTypeMismatchError;
+  SERIALIZATION: SerializationError;
+  INVALID_ARGUMENT: InvalidArgumentError;
+  PROVIDER: ProviderError;
+}
+
 const codes: ReadonlySet<string> = new Set<FactlineErrorCode>([
   'CONCURRENCY',
   'VALIDATION',
@@ -44,11 +63,18 @@ const codes: ReadonlySet<string> = new Set<FactlineErrorCode>([
  * Tells whether a value is a factline error, optionally of one code.
  *
  * Checks the shape, not the class, so it works across duplicate installs.
+ * With a code it narrows to that error's class:
+ * `if (isFactlineError(error, 'CONCURRENCY')) error.actualVersion`.
  *
  * @param error The value to check.
  * @param code When given, the code the error must have.
  * @returns Whether `error` is a factline error (of that code).
  */
+export function isFactlineError<TCode extends FactlineErrorCode>(
+  error: unknown,
+  code: TCode,
+): error is FactlineErrorsByCode[TCode];
+export function isFactlineError(error: unknown): error is FactlineError;
 export function isFactlineError(error: unknown, code?: FactlineErrorCode): error is FactlineError {
   if (!(error instanceof Error)) return false;
   const actual = (error as { code?: unknown }).code;

@@ -1,6 +1,11 @@
 export { ConcurrencyError } from './concurrency-error.js';
 export { EntityTypeMismatchError } from './entity-type-mismatch-error.js';
-export { FactlineError, type FactlineErrorCode, isFactlineError } from './factline-error.js';
+export {
+  FactlineError,
+  type FactlineErrorCode,
+  type FactlineErrorsByCode,
+  isFactlineError,
+} from './factline-error.js';
 export { InvalidArgumentError } from './invalid-argument-error.js';
 export { ProviderError } from './provider-error.js';
 export { SerializationError } from './serialization-error.js';

@@ -41,7 +41,11 @@ describe('EventRegistry', () => {
   });
 
   it('rejects an undeclared name, listing the declared ones', () => {
-    expect(() => events.validate('StockRecieved', { quantity: 1 }, 'p-1')).toThrow(UnknownEventError);
-    expect(() => events.validate('StockRecieved', {}, 'p-1')).toThrow(/ProductAdded, StockReceived/);
+    expect(() => events.validate('StockRecieved', { quantity: 1 }, 'p-1')).toThrow(
+      UnknownEventError,
+    );
+    expect(() => events.validate('StockRecieved', {}, 'p-1')).toThrow(
+      /ProductAdded, StockReceived/,
+    );
   });
 });

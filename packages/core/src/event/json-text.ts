@@ -12,8 +12,42 @@ import { SerializationError } from '../errors/serialization-error.js';
  * @throws {SerializationError} At the first value JSON cannot carry.
  */
 export function toJsonText(value: unknown, path: string): string {
-  checkJsonValue(value, path, []);
+  // The quick check builds no paths; only a value it rejects is walked again
+  // by checkJsonValue, which names the offending place.
+  if (!isJsonValue(value, [])) checkJsonValue(value, path, []);
   return JSON.stringify(value);
+}
+
+/** checkJsonValue's rules as a yes/no answer, without building paths. */
+function isJsonValue(value: unknown, ancestors: object[]): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (ancestors.includes(value)) return false;
+  ancestors.push(value);
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      if (!isJsonValue(value[index], ancestors)) return false;
+    }
+  } else {
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) return false;
+    for (const key of Object.keys(value)) {
+      const item = (value as Record<string, unknown>)[key];
+      if (item !== undefined && !isJsonValue(item, ancestors)) return false;
+    }
+  }
+  ancestors.pop();
+  return true;
 }
 
 function checkJsonValue(value: unknown, path: string, ancestors: object[]): void {

@@ -7,7 +7,11 @@ describe('protocol timestamps', () => {
   });
 
   it('round-trip to the millisecond', () => {
-    for (const iso of ['2026-11-23T09:15:33.001Z', '1999-12-31T23:59:59.999Z', '2100-02-28T00:00:00.500Z']) {
+    for (const iso of [
+      '2026-11-23T09:15:33.001Z',
+      '1999-12-31T23:59:59.999Z',
+      '2100-02-28T00:00:00.500Z',
+    ]) {
       const date = new Date(iso);
       expect(fromProtocolTimestamp(toProtocolTimestamp(date)).toISOString()).toBe(iso);
     }

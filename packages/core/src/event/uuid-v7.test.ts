@@ -21,7 +21,7 @@ describe('uuidV7', () => {
     for (let index = 0; index < 10_000; index++) ids.push(uuidV7(start));
     ids.push(uuidV7(start - 5000));
     for (let index = 1; index < ids.length; index++) {
-      expect(ids[index] as string > (ids[index - 1] as string)).toBe(true);
+      expect((ids[index] as string) > (ids[index - 1] as string)).toBe(true);
     }
     expect(new Set(ids).size).toBe(ids.length);
   });

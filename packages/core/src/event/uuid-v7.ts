@@ -6,14 +6,15 @@ let poolOffset = pool.length;
 let lastMillis = -1;
 let counter = 0;
 
-function randomBytes(count: number): Uint8Array {
+/** Takes `count` random bytes from the pool; returns where they start in it. */
+function takeRandomBytes(count: number): number {
   if (poolOffset + count > pool.length) {
     randomFillSync(pool);
     poolOffset = 0;
   }
-  const bytes = pool.subarray(poolOffset, poolOffset + count);
+  const start = poolOffset;
   poolOffset += count;
-  return bytes;
+  return start;
 }
 
 /**
@@ -21,15 +22,17 @@ function randomBytes(count: number): Uint8Array {
  * within one millisecond a 12-bit counter (method 1) orders them, and when
  * it runs out, or the clock steps back, the timestamp is carried forward.
  *
- * @param now The current time in milliseconds.
+ * @param time The current time in milliseconds.
  * @returns The UUID in its canonical lower-case form.
  */
-export function uuidV7(now: number = Date.now()): string {
-  const random = randomBytes(10);
+export function uuidV7(time: number = Date.now()): string {
+  // The 48-bit field holds no time before 1970; such ids sort as if made at the epoch.
+  const now = Math.max(0, Math.floor(time));
+  const at = takeRandomBytes(10);
   if (now > lastMillis) {
     lastMillis = now;
     // Start low in the counter's range so a burst rarely overflows it.
-    counter = ((random[0] as number) << 2) | ((random[1] as number) & 0x3);
+    counter = ((pool[at] as number) << 2) | ((pool[at + 1] as number) & 0x3);
   } else {
     counter++;
     if (counter > 0xfff) {
@@ -40,28 +43,27 @@ export function uuidV7(now: number = Date.now()): string {
   const millis = lastMillis;
   const high = Math.floor(millis / 0x1000000);
   const low = millis % 0x1000000;
-  const bytes = [
-    (high >>> 16) & 0xff,
-    (high >>> 8) & 0xff,
-    high & 0xff,
-    (low >>> 16) & 0xff,
-    (low >>> 8) & 0xff,
-    low & 0xff,
-    0x70 | (counter >>> 8),
-    counter & 0xff,
-    0x80 | ((random[2] as number) & 0x3f),
-    random[3] as number,
-    random[4] as number,
-    random[5] as number,
-    random[6] as number,
-    random[7] as number,
-    random[8] as number,
-    random[9] as number,
-  ];
-  let text = '';
-  for (let index = 0; index < 16; index++) {
-    if (index === 4 || index === 6 || index === 8 || index === 10) text += '-';
-    text += hex[bytes[index] as number];
-  }
-  return text;
+  // Built straight from the byte table: no array of bytes, no view of the pool.
+  return (
+    (hex[(high >>> 16) & 0xff] as string) +
+    hex[(high >>> 8) & 0xff] +
+    hex[high & 0xff] +
+    hex[(low >>> 16) & 0xff] +
+    '-' +
+    hex[(low >>> 8) & 0xff] +
+    hex[low & 0xff] +
+    '-' +
+    hex[0x70 | (counter >>> 8)] +
+    hex[counter & 0xff] +
+    '-' +
+    hex[0x80 | ((pool[at + 2] as number) & 0x3f)] +
+    hex[pool[at + 3] as number] +
+    '-' +
+    hex[pool[at + 4] as number] +
+    hex[pool[at + 5] as number] +
+    hex[pool[at + 6] as number] +
+    hex[pool[at + 7] as number] +
+    hex[pool[at + 8] as number] +
+    hex[pool[at + 9] as number]
+  );
 }

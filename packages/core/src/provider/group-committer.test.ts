@@ -26,7 +26,13 @@ describe('GroupCommitter', () => {
     const second = [4, 5].map((item) => committer.submit(item));
     expect(committer.waiting).toBe(2);
     gate.release();
-    expect(await Promise.all([...first, ...second])).toEqual(['ok 1', 'ok 2', 'ok 3', 'ok 4', 'ok 5']);
+    expect(await Promise.all([...first, ...second])).toEqual([
+      'ok 1',
+      'ok 2',
+      'ok 3',
+      'ok 4',
+      'ok 5',
+    ]);
     expect(batches).toEqual([
       [1, 2, 3],
       [4, 5],
@@ -44,7 +50,10 @@ describe('GroupCommitter', () => {
       canJoin: (batch, item) => !batch.includes(item),
     });
     await Promise.all(['a', 'a', 'b', 'c'].map((item) => committer.submit(item)));
-    expect(batches).toEqual([['a', 'b'], ['a', 'c']]);
+    expect(batches).toEqual([
+      ['a', 'b'],
+      ['a', 'c'],
+    ]);
   });
 
   it('rejects every write of a failed batch and goes on with the next', async () => {

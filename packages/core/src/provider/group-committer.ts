@@ -90,7 +90,9 @@ export class GroupCommitter<TItem, TResult> {
   async #run(batch: Pending<TItem, TResult>[], items: TItem[]): Promise<void> {
     try {
       const results = await this.#commit(items);
-      batch.forEach((pending, index) => pending.resolve(results[index] as TResult));
+      for (let index = 0; index < batch.length; index++) {
+        (batch[index] as Pending<TItem, TResult>).resolve(results[index] as TResult);
+      }
     } catch (error) {
       for (const pending of batch) pending.reject(error);
     } finally {

@@ -31,7 +31,10 @@ describe('contiguousPrefix', () => {
   });
 
   it('accepts positions that a driver returns as strings (BIGINT)', () => {
-    const bigints = rows(1, 2).map((row) => ({ ...row, position: String(row.position) as unknown as number }));
+    const bigints = rows(1, 2).map((row) => ({
+      ...row,
+      position: String(row.position) as unknown as number,
+    }));
     expect(contiguousPrefix(bigints, 0)).toEqual({ count: 2, lastPosition: 2 });
   });
 });

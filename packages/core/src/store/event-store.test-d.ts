@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { describe, expectTypeOf, it } from 'vitest';
+import { type FactlineErrorCode, isFactlineError } from '../errors/factline-error.js';
 import { defineEvents } from '../event/event-registry.js';
 import type { Provider } from '../provider/provider.js';
 import { EventStore } from './event-store.js';
@@ -64,19 +65,33 @@ describe('EventStore types', () => {
     store.publish({ entities: [] });
     store.publish({
       actor: 'user:1',
-      // @ts-expect-error: no expectedVersion
-      entities: [{ id: 'p', type: 'Product', events: [{ name: 'ProductAdded', details: { sku: 'A' } }] }],
+      entities: [
+        // @ts-expect-error: no expectedVersion
+        { id: 'p', type: 'Product', events: [{ name: 'ProductAdded', details: { sku: 'A' } }] },
+      ],
     });
   });
 
   it('narrows read events by name', async () => {
     for (const event of await store.readEntity('product-1')) {
-      if (event.name === 'StockReceived') expectTypeOf(event.details).toEqualTypeOf<{ quantity: number }>();
+      if (event.name === 'StockReceived')
+        expectTypeOf(event.details).toEqualTypeOf<{ quantity: number }>();
       else expectTypeOf(event.details).toEqualTypeOf<{ sku: string }>();
       expectTypeOf(event.timestamp).toEqualTypeOf<Date>();
     }
     for await (const event of store.readAll()) {
       expectTypeOf(event.name).toEqualTypeOf<'ProductAdded' | 'StockReceived'>();
     }
+  });
+});
+
+describe('error guards', () => {
+  it('narrow to the class behind the code', () => {
+    const error: unknown = new Error('x');
+    if (isFactlineError(error, 'CONCURRENCY')) {
+      expectTypeOf(error.actualVersion).toEqualTypeOf<number | null>();
+    }
+    if (isFactlineError(error, 'VALIDATION')) expectTypeOf(error.eventName).toEqualTypeOf<string>();
+    if (isFactlineError(error)) expectTypeOf(error.code).toEqualTypeOf<FactlineErrorCode>();
   });
 });

@@ -52,7 +52,7 @@ const lastOrdinal = Number.MAX_SAFE_INTEGER;
  *
  * @example
  * ```ts
- * const store = new EventStore({ provider: new SqliteProvider({ path: 'app.db' }), events });
+ * const store = new EventStore({ provider: new SqliteProvider({ database: 'app.db' }), events });
  * await store.migrate();
  * await store.publish({
  *   actor: 'user:42',
@@ -111,15 +111,23 @@ export class EventStore<TRegistry extends EventRegistry> {
           versions: outcome.versions,
           duplicate: false,
         };
-        for (const listener of this.#listeners) listener(result);
+        this.#notify(result);
         return result;
       }
       case 'duplicate':
         return { position: Number(outcome.position), versions: outcome.versions, duplicate: true };
       case 'conflict':
-        throw new ConcurrencyError(outcome.entityId, outcome.expectedVersion, outcome.actualVersion);
+        throw new ConcurrencyError(
+          outcome.entityId,
+          outcome.expectedVersion,
+          outcome.actualVersion,
+        );
       case 'type-mismatch':
-        throw new EntityTypeMismatchError(outcome.entityId, outcome.expectedType, outcome.actualType);
+        throw new EntityTypeMismatchError(
+          outcome.entityId,
+          outcome.expectedType,
+          outcome.actualType,
+        );
     }
   }
 
@@ -192,7 +200,10 @@ export class EventStore<TRegistry extends EventRegistry> {
         // Take one whole publication at a time, so that `limit` never splits one.
         const position = (events[index] as StoredEvent<TRegistry>).position;
         let end = index + 1;
-        while (end < events.length && (events[end] as StoredEvent<TRegistry>).position === position) {
+        while (
+          end < events.length &&
+          (events[end] as StoredEvent<TRegistry>).position === position
+        ) {
           end++;
         }
         const size = end - index;
@@ -230,7 +241,8 @@ export class EventStore<TRegistry extends EventRegistry> {
    * Calls `listener` after every publication this store commits (not after
    * duplicates). Projectors use it to wake up without waiting for a poll.
    *
-   * @param listener Called with the publication's result; must not throw.
+   * @param listener Called with the publication's result. An error it throws
+   *   cannot undo the commit: it is reported as a process warning.
    * @returns A function that removes the listener.
    */
   onPublished(listener: PublishedListener): () => void {
@@ -241,6 +253,23 @@ export class EventStore<TRegistry extends EventRegistry> {
   /** Closes what the provider opened itself. */
   async close(): Promise<void> {
     await this.#call('close', () => this.#provider.close());
+  }
+
+  /** Tells listeners; the publication is committed, so a listener's error must not fail it. */
+  #notify(result: PublishResult): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(result);
+      } catch (error) {
+        process.emitWarning(
+          `An onPublished listener threw after position ${result.position} was committed: ${String(error)}`,
+          {
+            code: 'FACTLINE_LISTENER_ERROR',
+            detail: error instanceof Error ? error.stack : undefined,
+          },
+        );
+      }
+    }
   }
 
   async #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
@@ -255,6 +284,8 @@ export class EventStore<TRegistry extends EventRegistry> {
 
 function assertInteger(name: string, value: number, minimum: number): void {
   if (!Number.isSafeInteger(value) || value < minimum) {
-    throw new InvalidArgumentError(`${name} must be an integer >= ${minimum}; got ${String(value)}.`);
+    throw new InvalidArgumentError(
+      `${name} must be an integer >= ${minimum}; got ${String(value)}.`,
+    );
   }
 }

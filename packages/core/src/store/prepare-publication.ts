@@ -25,7 +25,7 @@ export function preparePublication(
   now: Date,
 ): PublicationRecord {
   const { actor, entities } = publication;
-  if (typeof actor !== 'string' || actor.length === 0) {
+  if (typeof actor !== 'string' || actor.length === 0 || !actor.isWellFormed()) {
     throw new InvalidArgumentError(
       'A publication needs an actor (who caused it, e.g. "user:42" or "system:importer").',
     );
@@ -40,9 +40,14 @@ export function preparePublication(
   const writes: EntityWrite[] = [];
   for (const entity of entities) {
     const { id, type, expectedVersion, events } = entity;
-    if (typeof id !== 'string' || id.length === 0 || id.length > maxEntityIdLength) {
+    if (
+      typeof id !== 'string' ||
+      id.length === 0 ||
+      id.length > maxEntityIdLength ||
+      !id.isWellFormed()
+    ) {
       throw new InvalidArgumentError(
-        `Entity ids are non-empty strings of at most ${maxEntityIdLength} characters; got ${JSON.stringify(id)}.`,
+        `Entity ids are non-empty, well-formed strings of at most ${maxEntityIdLength} characters; got ${JSON.stringify(id)}.`,
       );
     }
     if (seen.has(id)) {
@@ -51,7 +56,7 @@ export function preparePublication(
       );
     }
     seen.add(id);
-    if (typeof type !== 'string' || type.length === 0) {
+    if (typeof type !== 'string' || type.length === 0 || !type.isWellFormed()) {
       throw new InvalidArgumentError(`Entity "${id}" needs a type, e.g. "Order".`);
     }
     if (
@@ -86,13 +91,25 @@ export function preparePublication(
 
 function metadataText(publication: Publication<EventRegistry>): string | null {
   const { commandId, causationId, correlationId, headers } = publication;
+  // The common publication has no metadata at all: nothing to check or build.
+  if (
+    commandId === undefined &&
+    causationId === undefined &&
+    correlationId === undefined &&
+    headers === undefined
+  ) {
+    return null;
+  }
   for (const [name, value] of [
     ['commandId', commandId],
     ['causationId', causationId],
     ['correlationId', correlationId],
   ] as const) {
-    if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
-      throw new InvalidArgumentError(`${name} must be a non-empty string when given.`);
+    if (
+      value !== undefined &&
+      (typeof value !== 'string' || value.length === 0 || !value.isWellFormed())
+    ) {
+      throw new InvalidArgumentError(`${name} must be a non-empty, well-formed string when given.`);
     }
   }
   if (commandId !== undefined && commandId.length > maxEntityIdLength) {
