@@ -8,6 +8,7 @@ export function sqliteStatements(prefix: string) {
   const events = table('Events');
   const commands = table('Commands');
   const migrations = table('Migrations');
+  // The provider reads these rows as arrays: keep this order in step with its `EventColumns`.
   const eventColumns =
     'id, entity_id AS entityId, name, schema_version AS schemaVersion, details, actor, timestamp, ordinal, position, metadata';
   return {

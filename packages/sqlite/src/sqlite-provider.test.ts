@@ -1,0 +1,119 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defineEvents, EventStore, isFactlineError } from '@factline/core';
+import { describeProviderConformance } from '@factline/testing';
+import Database from 'better-sqlite3';
+import * as v from 'valibot';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSqliteHarness } from './sqlite-conformance-harness.js';
+import type { SqliteDatabase } from './sqlite-database.js';
+import { SqliteProvider } from './sqlite-provider.js';
+
+describeProviderConformance('sqlite', createSqliteHarness);
+
+const events = defineEvents({ Noted: v.object({ note: v.string() }) });
+
+const note = (id: string, text: string) => ({
+  actor: 'test',
+  entities: [
+    {
+      id,
+      type: 'Note',
+      expectedVersion: 'any' as const,
+      events: [{ name: 'Noted' as const, details: { note: text } }],
+    },
+  ],
+});
+
+describe('SqliteProvider', () => {
+  let directory: string;
+  beforeEach(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'factline-sqlite-'));
+  });
+  afterEach(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('refuses a table prefix that is not letters, digits and underscores', () => {
+    for (const tablePrefix of ['shop"', 'a b', 'x; DROP TABLE Events', '1st_', 'ünï_']) {
+      let error: unknown;
+      try {
+        new SqliteProvider({ database: ':memory:', tablePrefix });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(isFactlineError(error, 'INVALID_ARGUMENT'), tablePrefix).toBe(true);
+    }
+  });
+
+  it('keeps stores with different table prefixes apart in one file', async () => {
+    const database = join(directory, 'shared.db');
+    const shop = new EventStore({
+      provider: new SqliteProvider({ database, tablePrefix: 'shop_' }),
+      events,
+    });
+    const blog = new EventStore({
+      provider: new SqliteProvider({ database, tablePrefix: 'blog_' }),
+      events,
+    });
+    await shop.migrate();
+    await blog.migrate();
+
+    await shop.publish(note('same-id', 'shop'));
+    await blog.publish(note('same-id', 'blog'));
+    await blog.publish(note('same-id', 'blog again'));
+
+    expect((await shop.readEntity('same-id')).map((event) => event.details.note)).toEqual(['shop']);
+    expect((await blog.readEntity('same-id')).map((event) => event.details.note)).toEqual([
+      'blog',
+      'blog again',
+    ]);
+    expect([await shop.head(), await blog.head()]).toEqual([1, 2]);
+    const inspector = new Database(database, { readonly: true });
+    const tables = inspector
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .pluck()
+      .all();
+    inspector.close();
+    expect(tables).toEqual(
+      expect.arrayContaining(['blog_Events', 'blog_Entities', 'shop_Events', 'shop_Entities']),
+    );
+    await shop.close();
+    await blog.close();
+  });
+
+  it('uses an application database without ever closing it', async () => {
+    const database = new Database(join(directory, 'own.db')) as unknown as SqliteDatabase;
+    const store = new EventStore({ provider: new SqliteProvider({ database }), events });
+    await store.migrate();
+    await store.publish(note('own', 'kept open'));
+
+    await store.close();
+
+    expect(database.open).toBe(true);
+    expect(database.prepare('SELECT COUNT(*) FROM Events').pluck().get()).toBe(1);
+    database.close();
+  });
+
+  it('opens files in WAL mode, so that readers do not block writers', async () => {
+    const provider = new SqliteProvider({ database: join(directory, 'wal.db') });
+
+    expect(provider.database.pragma('journal_mode', { simple: true })).toBe('wal');
+    await provider.close();
+    expect(provider.database.open).toBe(false);
+  });
+
+  it('works in memory', async () => {
+    const store = new EventStore({
+      provider: new SqliteProvider({ database: ':memory:' }),
+      events,
+    });
+    await store.migrate();
+
+    await store.publish(note('memory', 'one'));
+
+    expect(await store.getEntity('memory')).toEqual({ id: 'memory', type: 'Note', version: 0 });
+    await store.close();
+  });
+});

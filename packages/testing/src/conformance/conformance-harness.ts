@@ -1,0 +1,81 @@
+import type { Provider } from '@factline/core';
+
+/** A value that survives `JSON.stringify` and `JSON.parse` unchanged. */
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly JsonValue[]
+  | { readonly [key: string]: JsonValue };
+
+/**
+ * How writer processes reach the harness's store. The suite starts several
+ * `node` processes for the tests that need real concurrency (a synchronous
+ * driver such as better-sqlite3 cannot race with itself in one process);
+ * each imports `module` and calls its `connect(config)`.
+ */
+export interface ConformanceWorker {
+  /**
+   * Absolute path or `file:` URL of a module that exports
+   * {@link ConformanceWorkerModule}'s `connect`. A `.ts` module is loaded
+   * through tsx unless `execArgv` says otherwise.
+   */
+  readonly module: string;
+  /** Given to `connect` in every writer process: a path, a connection string… */
+  readonly config: JsonValue;
+  /**
+   * Node options for the writer processes. By default `--import <tsx>` when
+   * the module or the suite itself is TypeScript, else none.
+   */
+  readonly execArgv?: readonly string[];
+}
+
+/** What a {@link ConformanceWorker}'s module must export. */
+export interface ConformanceWorkerModule {
+  /**
+   * Opens a new connection (or pool) to the store described by `config`.
+   * The suite migrates it itself, sometimes concurrently with other writers,
+   * and closes it.
+   *
+   * @param config The worker's `config`, after a JSON round trip.
+   * @returns The provider.
+   */
+  connect(config: JsonValue): Promise<Provider>;
+}
+
+/**
+ * One fresh, empty store for one conformance test, and the ways to reach it.
+ *
+ * The suite creates a harness per test, opens as many connections as it
+ * needs (in this process and in writer processes), closes every provider it
+ * opened, then calls `cleanup`.
+ *
+ * @example
+ * ```ts
+ * describeProviderConformance('my-db', async () => {
+ *   const database = await createEmptyDatabase();
+ *   return {
+ *     connect: async () => {
+ *       const provider = new MyProvider({ url: database.url });
+ *       await provider.migrate();
+ *       return provider;
+ *     },
+ *     worker: { module: new URL('./my-worker.ts', import.meta.url).href, config: database.url },
+ *     cleanup: () => database.drop(),
+ *   };
+ * });
+ * ```
+ */
+export interface ConformanceHarness {
+  /**
+   * Opens a new, independent connection (or pool) to the harness's store,
+   * migrated. Each call must return a distinct provider, as a second
+   * application process would have.
+   */
+  connect(): Promise<Provider>;
+  /** How writer processes connect to the same store. */
+  readonly worker: ConformanceWorker;
+  /** Drops the store; called after the test, once every provider is closed. */
+  cleanup(): Promise<void>;
+}

@@ -1,0 +1,14 @@
+import { defineConfig, type Options } from 'tsup';
+import base from '../../tsup.config.js';
+
+// ESM only: vitest cannot be required, and the suite finds its writer script
+// through import.meta.url. The writer is its own entry, so it lands next to
+// index.js, where the suite looks for it.
+export default defineConfig({
+  ...(base as Options),
+  entry: {
+    index: 'src/index.ts',
+    'conformance-writer': 'src/conformance/conformance-writer.ts',
+  },
+  format: ['esm'],
+});
