@@ -1,0 +1,44 @@
+/**
+ * The conformance harness of the MySQL provider: a fresh database per test.
+ * Also the worker module that writer processes import (`connect`), so it
+ * must not import vitest. Not part of the package's API.
+ */
+import type { Provider } from '@factline/core';
+import type { ConformanceHarness, JsonValue } from '@factline/testing';
+import { MysqlProvider } from './mysql-provider.js';
+import { adminQuery, dropDatabase, mysqlUrl, throwawayDatabase } from './mysql-test-server.js';
+
+/**
+ * Opens the store a harness names, for a writer process; not migrated.
+ *
+ * @param config `{ url, database }`.
+ * @returns A provider on its own pool.
+ */
+export async function connect(config: JsonValue): Promise<Provider> {
+  const { url, database } = (config ?? {}) as { url?: unknown; database?: unknown };
+  if (typeof url !== 'string' || typeof database !== 'string') {
+    throw new Error('The MySQL worker config is { url, database }.');
+  }
+  return new MysqlProvider({ connectionString: url, database });
+}
+
+/**
+ * Creates a harness on a new, empty database.
+ *
+ * @returns The harness; its cleanup drops the database.
+ */
+export async function createMysqlHarness(): Promise<ConformanceHarness> {
+  const database = throwawayDatabase();
+  await adminQuery(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4`);
+  return {
+    async connect() {
+      const provider = new MysqlProvider({ connectionString: mysqlUrl, database });
+      await provider.migrate();
+      return provider;
+    },
+    worker: { module: import.meta.url, config: { url: mysqlUrl, database } },
+    async cleanup() {
+      await dropDatabase(database);
+    },
+  };
+}

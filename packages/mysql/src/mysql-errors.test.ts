@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { isDuplicateKeyError, isRetryableMysqlError } from './mysql-errors.js';
+
+const driverError = (errno: number) => Object.assign(new Error('driver'), { errno });
+
+describe('isRetryableMysqlError', () => {
+  it('retries deadlocks and lock wait timeouts only', () => {
+    expect(isRetryableMysqlError(driverError(1213))).toBe(true);
+    expect(isRetryableMysqlError(driverError(1205))).toBe(true);
+    for (const other of [driverError(1062), driverError(2013), new Error('x'), null, undefined]) {
+      expect(isRetryableMysqlError(other)).toBe(false);
+    }
+  });
+
+  it('tells duplicate keys apart', () => {
+    expect(isDuplicateKeyError(driverError(1062))).toBe(true);
+    expect(isDuplicateKeyError(driverError(1213))).toBe(false);
+  });
+});

@@ -1,0 +1,10 @@
+import type { Pool, PoolConnection } from 'mysql2/promise';
+import { describe, expectTypeOf, it } from 'vitest';
+import type { MysqlPool, MysqlPoolConnection } from './mysql-pool.js';
+
+describe('MysqlPool', () => {
+  it('is met by mysql2’s own promise pool and its connections', () => {
+    expectTypeOf<Pool>().toExtend<MysqlPool>();
+    expectTypeOf<PoolConnection>().toExtend<MysqlPoolConnection>();
+  });
+});

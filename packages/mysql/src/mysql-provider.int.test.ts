@@ -1,0 +1,721 @@
+import { defineEvents, EventStore, isFactlineError, type PublishResult } from '@factline/core';
+import { describeProviderConformance } from '@factline/testing';
+import mysql from 'mysql2/promise';
+import * as v from 'valibot';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMysqlHarness } from './mysql-conformance-harness.js';
+import type {
+  MysqlPool,
+  MysqlPoolConnection,
+  MysqlQueryOptions,
+  MysqlValue,
+} from './mysql-pool.js';
+import { MysqlProvider } from './mysql-provider.js';
+import { exactCollations } from './mysql-statements.js';
+import { dropDatabase, mysqlAvailable, mysqlUrl, throwawayDatabase } from './mysql-test-server.js';
+
+// Throws when FACTLINE_REQUIRE_SERVERS=1 and the server is unreachable: the file fails.
+const available = await mysqlAvailable();
+
+const events = defineEvents({
+  Opened: v.object({ name: v.string() }),
+  Moved: v.object({ by: v.number() }),
+  Noted: v.object({ text: v.string() }),
+});
+type Store = EventStore<typeof events>;
+
+const opened = (id: string, expectedVersion: number | 'new' | 'any' = 'new', type = 'Thing') => ({
+  id,
+  type,
+  expectedVersion,
+  events: [{ name: 'Opened' as const, details: { name: id } }],
+});
+const moved = (id: string, expectedVersion: number | 'new' | 'any', type = 'Thing') => ({
+  id,
+  type,
+  expectedVersion,
+  events: [{ name: 'Moved' as const, details: { by: 1 } }],
+});
+
+describe.runIf(available)('MysqlProvider on a real server', () => {
+  describeProviderConformance('mysql', createMysqlHarness);
+
+  describe('beyond the conformance suite', () => {
+    const database = throwawayDatabase();
+    let provider: MysqlProvider;
+    let store: Store;
+    let admin: mysql.Connection;
+    const opening: MysqlProvider[] = [];
+
+    /** A store on a provider of its own (its own pool, as another process has), closed after the suite. */
+    const otherStore = (config: Partial<ConstructorParameters<typeof MysqlProvider>[0]> = {}) => {
+      const other = new MysqlProvider({ connectionString: mysqlUrl, database, ...config });
+      opening.push(other);
+      return new EventStore({ provider: other, events });
+    };
+
+    beforeAll(async () => {
+      admin = await mysql.createConnection(mysqlUrl);
+      provider = new MysqlProvider({ connectionString: mysqlUrl, database });
+      store = new EventStore({ provider, events });
+      // The database does not exist yet: the first migration creates it.
+      await Promise.all([store.migrate(), otherStore().migrate(), otherStore().migrate()]);
+    });
+
+    afterAll(async () => {
+      await Promise.allSettled(opening.map((other) => other.close()));
+      await store?.close();
+      await admin?.end();
+      await dropDatabase(database);
+    });
+
+    it('creates the database, and records each migration once however many providers migrate at once', async () => {
+      const [rows] = await admin.query<mysql.RowDataPacket[]>(
+        `SELECT version FROM \`${database}\`.Migrations ORDER BY version`,
+      );
+      expect(rows.map((row) => row.version)).toEqual([1]);
+      await store.migrate();
+      const [again] = await admin.query<mysql.RowDataPacket[]>(
+        `SELECT COUNT(*) AS count FROM \`${database}\`.Migrations`,
+      );
+      expect(Number(again[0]?.count)).toBe(1);
+    });
+
+    it('keeps ids apart that differ only in case or trailing spaces', async () => {
+      const [columns] = await admin.execute<mysql.RowDataPacket[]>(
+        'SELECT COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?',
+        [database, 'Entities', 'id'],
+      );
+      expect(exactCollations).toContain(columns[0]?.COLLATION_NAME);
+      for (const id of ['exact', 'exact ', 'Exact', 'exact  ']) {
+        await store.publish({ actor: 'test', entities: [opened(id)] });
+      }
+      for (const id of ['exact', 'exact ', 'Exact', 'exact  ']) {
+        expect(await store.getEntity(id)).toEqual({ id, type: 'Thing', version: 0 });
+        expect((await store.readEntity(id)).map((event) => event.details)).toEqual([{ name: id }]);
+      }
+    });
+
+    it("uses the connection's database when none is given, and keeps prefixed stores apart", async () => {
+      const url = new URL(mysqlUrl);
+      url.pathname = `/${database}`;
+      const prefixed = new EventStore({
+        provider: new MysqlProvider({ connectionString: url.toString(), tablePrefix: 'other_' }),
+        events,
+      });
+      try {
+        await prefixed.migrate();
+        await prefixed.publish({ actor: 'test', entities: [opened('prefixed-1')] });
+        expect(await prefixed.getEntity('prefixed-1')).toEqual({
+          id: 'prefixed-1',
+          type: 'Thing',
+          version: 0,
+        });
+        expect(await prefixed.head()).toBe(1);
+        expect(await store.getEntity('prefixed-1')).toBeUndefined();
+        const [tables] = await admin.execute<mysql.RowDataPacket[]>(
+          "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE 'other\\_%' ORDER BY TABLE_NAME",
+          [database],
+        );
+        expect(tables.map((row) => row.TABLE_NAME)).toEqual([
+          'other_Commands',
+          'other_Entities',
+          'other_Events',
+          'other_Head',
+          'other_Migrations',
+          'other_Projections',
+        ]);
+      } finally {
+        await prefixed.close();
+      }
+    });
+
+    it("works on the user's own pool whatever its number settings, and never ends it", async () => {
+      const pool = mysql.createPool({
+        uri: mysqlUrl,
+        supportBigNumbers: true,
+        bigNumberStrings: true,
+        connectionLimit: 2,
+      });
+      try {
+        const own = new EventStore({ provider: new MysqlProvider({ pool, database }), events });
+        const result = await own.publish({ actor: 'test', entities: [opened('own-pool-1')] });
+        expect(await own.getEntity('own-pool-1')).toEqual({
+          id: 'own-pool-1',
+          type: 'Thing',
+          version: 0,
+        });
+        const [event] = await own.readEntity('own-pool-1');
+        expect(event).toMatchObject({ ordinal: 0, position: result.position, schemaVersion: 1 });
+        expect(typeof event?.position).toBe('number');
+        expect(await own.head()).toBe(result.position);
+        await own.close();
+        const [rows] = await pool.query<mysql.RowDataPacket[]>('SELECT 1 AS one');
+        expect(rows[0]?.one).toBe(1);
+      } finally {
+        await pool.end();
+      }
+    });
+
+    it('group-commits concurrent publications: contiguous positions from a handful of transactions', async () => {
+      const counting = new ScriptedPool(mysqlUrl);
+      const grouped = new EventStore({
+        provider: new MysqlProvider({ pool: counting, database }),
+        events,
+      });
+      try {
+        const before = await grouped.head();
+        const results = await Promise.all(
+          Array.from({ length: 40 }, (_, index) =>
+            grouped.publish({
+              actor: 'test',
+              commandId: index % 2 === 0 ? `group-command-${index}` : undefined,
+              entities: [opened(`group-${index}`)],
+            }),
+          ),
+        );
+        const positions = results.map((result) => result.position);
+        expect([...positions].sort((a, b) => a - b)).toEqual(
+          Array.from({ length: 40 }, (_, index) => before + index + 1),
+        );
+        // Publications submitted in order get positions in that order.
+        expect(positions).toEqual([...positions].sort((a, b) => a - b));
+        expect(counting.transactions).toBeLessThanOrEqual(3);
+      } finally {
+        await grouped.close();
+        await counting.end();
+      }
+    });
+
+    it('rejects only the refused publications of a batch, each all or nothing', async () => {
+      await store.publish({
+        actor: 'test',
+        entities: [opened('batch-a'), opened('batch-typed', 'new', 'Other')],
+      });
+      const before = await store.head();
+      const outcomes = await Promise.allSettled([
+        store.publish({ actor: 'test', entities: [moved('batch-a', 0)] }),
+        store.publish({ actor: 'test', entities: [moved('batch-a', 0)] }),
+        // The first entity's compare-and-set succeeds, the second is refused: neither stays.
+        store.publish({
+          actor: 'test',
+          commandId: 'batch-refused',
+          entities: [opened('batch-m'), moved('batch-typed', 0)],
+        }),
+        store.publish({ actor: 'test', entities: [opened('batch-m2'), moved('batch-missing', 3)] }),
+        store.publish({ actor: 'test', entities: [opened('batch-b'), moved('batch-a', 'any')] }),
+      ]);
+      expect(outcomes.map((outcome) => outcome.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'rejected',
+        'rejected',
+        'fulfilled',
+      ]);
+      const reasons = outcomes.map((outcome) =>
+        outcome.status === 'rejected' ? outcome.reason : undefined,
+      );
+      expect(reasons[1]).toMatchObject({
+        code: 'CONCURRENCY',
+        entityId: 'batch-a',
+        expectedVersion: 0,
+        actualVersion: 1,
+      });
+      expect(reasons[2]).toMatchObject({
+        code: 'ENTITY_TYPE_MISMATCH',
+        entityId: 'batch-typed',
+        expectedType: 'Thing',
+        actualType: 'Other',
+      });
+      expect(reasons[3]).toMatchObject({
+        code: 'CONCURRENCY',
+        entityId: 'batch-missing',
+        actualVersion: null,
+      });
+      const positions = outcomes.flatMap((outcome) =>
+        outcome.status === 'fulfilled' ? [outcome.value.position] : [],
+      );
+      expect(positions).toEqual([before + 1, before + 2]);
+      expect(await store.getEntity('batch-m')).toBeUndefined();
+      expect(await store.getEntity('batch-m2')).toBeUndefined();
+      expect(
+        (await store.readEntity('batch-a')).map((event) => [event.ordinal, event.position]),
+      ).toEqual([
+        [0, before],
+        [1, before + 1],
+        [2, before + 2],
+      ]);
+      // The refused publication's command id stays free for its retry.
+      const retried = await store.publish({
+        actor: 'test',
+        commandId: 'batch-refused',
+        entities: [opened('batch-m'), moved('batch-typed', 0, 'Other')],
+      });
+      expect(retried).toEqual({
+        position: before + 3,
+        versions: [
+          { id: 'batch-m', version: 0 },
+          { id: 'batch-typed', version: 1 },
+        ],
+        duplicate: false,
+      });
+    });
+
+    it('stores details as the exact text core serialised, as LONGTEXT, and reads them back unparsed', async () => {
+      const text = `${'ü😀\\"\u0000'.repeat(10)}${'x'.repeat(3_000_000)}`;
+      await store.publish({
+        actor: 'test',
+        entities: [
+          {
+            id: 'exact-text',
+            type: 'Thing',
+            expectedVersion: 'new',
+            events: [{ name: 'Noted', details: { text } }],
+          },
+        ],
+      });
+      const [rows] = await admin.execute<mysql.RowDataPacket[]>(
+        `SELECT details, CHAR_LENGTH(details) AS length FROM \`${database}\`.Events WHERE entity_id = ?`,
+        ['exact-text'],
+      );
+      expect(rows[0]?.details).toBe(JSON.stringify({ text }));
+      const [event] = await store.readEntity('exact-text');
+      expect(event?.details).toEqual({ text });
+    });
+
+    it('refuses an event larger than max_allowed_packet before it joins a batch', async () => {
+      const [rows] = await admin.query<mysql.RowDataPacket[]>(
+        'SELECT @@max_allowed_packet AS size',
+      );
+      const limit = Number(rows[0]?.size);
+      const before = await store.head();
+      const outcomes = await Promise.allSettled([
+        store.publish({
+          actor: 'test',
+          entities: [
+            {
+              id: 'huge',
+              type: 'Thing',
+              expectedVersion: 'new',
+              events: [{ name: 'Noted', details: { text: 'x'.repeat(limit) } }],
+            },
+          ],
+        }),
+        store.publish({ actor: 'test', entities: [opened('beside-huge')] }),
+      ]);
+      expect(outcomes[0]).toMatchObject({
+        status: 'rejected',
+        reason: { code: 'INVALID_ARGUMENT' },
+      });
+      expect(outcomes[1]).toMatchObject({ status: 'fulfilled', value: { position: before + 1 } });
+      expect(await store.getEntity('huge')).toBeUndefined();
+    });
+
+    it('refuses a type longer than its column holds instead of letting the server cut it', async () => {
+      await expect(
+        store.publish({ actor: 'test', entities: [opened('long-type', 'new', 'T'.repeat(256))] }),
+      ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      expect(await store.getEntity('long-type')).toBeUndefined();
+    });
+
+    it("stores one publication when providers race one command id on an entity with 'any'", async () => {
+      await store.publish({ actor: 'test', entities: [opened('race-any')] });
+      const stores = [store, otherStore(), otherStore()];
+      const blocker = await mysql.createConnection(mysqlUrl);
+      try {
+        // Hold the entity so every racer passes its first look at the command
+        // id and then queues on the row; the later ones find the id stored
+        // only when they insert it, and retry their batch.
+        await blocker.query('START TRANSACTION');
+        await blocker.execute(
+          `SELECT version FROM \`${database}\`.Entities WHERE id = ? FOR UPDATE`,
+          ['race-any'],
+        );
+        const racing = stores.map((racer) =>
+          racer.publish({
+            actor: 'test',
+            commandId: 'race-any-command',
+            entities: [moved('race-any', 'any')],
+          }),
+        );
+        await waitForLockWaiters(admin, database, stores.length);
+        await blocker.query('ROLLBACK');
+        const results = await Promise.all(racing);
+        expect(results.filter((result) => !result.duplicate)).toHaveLength(1);
+        const first = results.find((result) => !result.duplicate) as PublishResult;
+        for (const result of results) {
+          expect(result).toEqual({ ...first, duplicate: result.duplicate });
+        }
+        expect((await store.readEntity('race-any')).map((event) => event.ordinal)).toEqual([0, 1]);
+      } finally {
+        await blocker.end();
+      }
+    });
+
+    it('locks the entities of a batch in key order: providers publishing to them in opposite orders never deadlock', async () => {
+      const second = otherStore();
+      const blocker = await mysql.createConnection(mysqlUrl);
+      try {
+        for (const id of ['order-a', 'order-c', 'order-d'])
+          await store.publish({ actor: 'test', entities: [opened(id)] });
+        const deadlocksBefore = await deadlockCount(admin);
+        const touch = (ids: string[]) => ids.map((id) => moved(id, 'any'));
+        // Updated one by one in publication order, these would deadlock once order-d is free:
+        // one would hold order-a and want order-c, the other hold order-c and want order-a.
+        await blocker.query('START TRANSACTION');
+        await blocker.execute(
+          `SELECT version FROM \`${database}\`.Entities WHERE id = ? FOR UPDATE`,
+          ['order-d'],
+        );
+        const first = store.publish({
+          actor: 'test',
+          entities: touch(['order-a', 'order-d', 'order-c']),
+        });
+        await waitForLockWaiters(admin, database, 1);
+        const other = second.publish({ actor: 'test', entities: touch(['order-c', 'order-a']) });
+        await waitForLockWaiters(admin, database, 2);
+        await blocker.query('ROLLBACK');
+        const [one, two] = await Promise.all([first, other]);
+        // The second waited for the first's locks, so it committed right after it.
+        expect(two.position).toBe(one.position + 1);
+        expect(await deadlockCount(admin)).toBe(deadlocksBefore);
+        for (const id of ['order-a', 'order-c']) {
+          expect((await store.readEntity(id)).map((event) => event.ordinal)).toEqual([0, 1, 2]);
+        }
+      } finally {
+        await blocker.end();
+      }
+    });
+
+    it('retries a batch the server rolled back as a deadlock victim, and it lands', async () => {
+      const blocker = await mysql.createConnection(mysqlUrl);
+      try {
+        for (const id of ['victim-a', 'victim-d'])
+          await store.publish({ actor: 'test', entities: [opened(id)] });
+        const deadlocksBefore = await deadlockCount(admin);
+        await blocker.query(
+          `CREATE TABLE IF NOT EXISTS \`${database}\`.ballast (n INT PRIMARY KEY)`,
+        );
+        await blocker.query('START TRANSACTION');
+        // Weigh the blocker down, so that the server picks the batch as the victim.
+        await blocker
+          .query(`INSERT INTO \`${database}\`.ballast (n) SELECT seq FROM seq_1_to_2000`)
+          .catch(() =>
+            blocker.query(
+              `INSERT INTO \`${database}\`.ballast (n) WITH RECURSIVE s (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 2000) SELECT n FROM s`,
+            ),
+          );
+        await blocker.execute(
+          `SELECT version FROM \`${database}\`.Entities WHERE id = ? FOR UPDATE`,
+          ['victim-d'],
+        );
+        const publishing = store.publish({
+          actor: 'test',
+          entities: [moved('victim-a', 0), moved('victim-d', 0)],
+        });
+        await waitForLockWaiters(admin, database, 1);
+        // The batch holds victim-a and waits for victim-d; now the blocker wants victim-a.
+        await blocker.execute(
+          `SELECT version FROM \`${database}\`.Entities WHERE id = ? FOR UPDATE`,
+          ['victim-a'],
+        );
+        expect(await deadlockCount(admin)).toBeGreaterThan(deadlocksBefore);
+        await blocker.query('ROLLBACK');
+        const result = await publishing;
+        expect(result.versions).toEqual([
+          { id: 'victim-a', version: 1 },
+          { id: 'victim-d', version: 1 },
+        ]);
+        for (const id of ['victim-a', 'victim-d']) {
+          expect((await store.readEntity(id)).map((event) => event.ordinal)).toEqual([0, 1]);
+        }
+      } finally {
+        await blocker.end();
+      }
+    });
+
+    it('retries a batch after a lock wait timeout, from the start', async () => {
+      let failures = 1;
+      const scripted = new ScriptedPool(mysqlUrl, (sql) => {
+        // Fail the position step once, after the compare-and-sets took effect.
+        if (sql.includes('`Head`') && failures > 0) {
+          failures--;
+          return driverError(
+            1205,
+            'ER_LOCK_WAIT_TIMEOUT',
+            'Lock wait timeout exceeded; try restarting transaction',
+          );
+        }
+        return undefined;
+      });
+      const retrying = new EventStore({
+        provider: new MysqlProvider({ pool: scripted, database }),
+        events,
+      });
+      try {
+        await store.publish({ actor: 'test', entities: [opened('timeout-a')] });
+        const before = await store.head();
+        const [one, two] = await Promise.all([
+          retrying.publish({
+            actor: 'test',
+            commandId: 'timeout-command',
+            entities: [moved('timeout-a', 0)],
+          }),
+          retrying.publish({ actor: 'test', entities: [opened('timeout-b')] }),
+        ]);
+        expect(scripted.transactions).toBe(2);
+        // The user's own pool keeps its sessions' isolation level: each batch sets its own.
+        expect(scripted.statements).toEqual([
+          'SET TRANSACTION ISOLATION LEVEL READ COMMITTED',
+          'START TRANSACTION',
+          'ROLLBACK',
+          'SET TRANSACTION ISOLATION LEVEL READ COMMITTED',
+          'START TRANSACTION',
+          'COMMIT',
+        ]);
+        expect([one?.position, two?.position]).toEqual([before + 1, before + 2]);
+        expect((await store.readEntity('timeout-a')).map((event) => event.ordinal)).toEqual([0, 1]);
+        expect(await store.getEntity('timeout-b')).toEqual({
+          id: 'timeout-b',
+          type: 'Thing',
+          version: 0,
+        });
+      } finally {
+        await retrying.close();
+        await scripted.end();
+      }
+    });
+
+    it('gives up after maxRetries deadlocks with a ProviderError, writing nothing', async () => {
+      const scripted = new ScriptedPool(mysqlUrl, (sql) =>
+        sql.includes('`Head`')
+          ? driverError(
+              1213,
+              'ER_LOCK_DEADLOCK',
+              'Deadlock found when trying to get lock; try restarting transaction',
+            )
+          : undefined,
+      );
+      const failing = new EventStore({
+        provider: new MysqlProvider({ pool: scripted, database, maxRetries: 2 }),
+        events,
+      });
+      try {
+        const before = await store.head();
+        const error = await failing
+          .publish({ actor: 'test', entities: [opened('given-up')] })
+          .catch((caught: unknown) => caught);
+        expect(isFactlineError(error, 'PROVIDER')).toBe(true);
+        expect((error as Error).cause).toMatchObject({ errno: 1213 });
+        expect(scripted.transactions).toBe(3);
+        expect(await store.getEntity('given-up')).toBeUndefined();
+        expect(await store.head()).toBe(before);
+      } finally {
+        await failing.close();
+        await scripted.end();
+      }
+    });
+
+    describe.each([
+      { step: 'waiting for the position, its entities written', table: 'Head' },
+      { step: 'waiting for an entity', table: 'Entities' },
+    ])('when the connection is killed $step', ({ table }) => {
+      it('fails with a typed error, writes nothing, and the store goes on', async () => {
+        await store.publish({ actor: 'test', entities: [opened(`killed-held-${table}`)] });
+        const held = table === 'Head' ? 1 : `killed-held-${table}`;
+        const killed = otherStore();
+        await killed.head(); // Open the pool before the blocker takes its lock.
+        const before = await store.head();
+        const blocker = await mysql.createConnection(mysqlUrl);
+        try {
+          await blocker.query('START TRANSACTION');
+          await blocker.execute(
+            `SELECT * FROM \`${database}\`.\`${table}\` WHERE id = ? FOR UPDATE`,
+            [held],
+          );
+          // One batch of two publications, stopped at the held row.
+          const publishing = [
+            killed.publish({
+              actor: 'test',
+              commandId: `killed-${table}`,
+              entities: [opened(`killed-new-${table}`)],
+            }),
+            killed.publish({ actor: 'test', entities: [moved(`killed-held-${table}`, 0)] }),
+          ].map((publication) => publication.catch((error: unknown) => error));
+          const [waiter] = await waitForLockWaiters(admin, database, 1);
+          // The provider made its own pool's sessions read committed.
+          expect(waiter?.isolation).toBe('READ COMMITTED');
+          await admin.query(`KILL CONNECTION ${Number(waiter?.id)}`);
+          const errors = await Promise.all(publishing);
+          for (const error of errors) expect(isFactlineError(error, 'PROVIDER')).toBe(true);
+          await blocker.query('ROLLBACK');
+        } finally {
+          await blocker.end();
+        }
+        expect(await store.getEntity(`killed-new-${table}`)).toBeUndefined();
+        expect(await store.getEntity(`killed-held-${table}`)).toMatchObject({ version: 0 });
+        expect(await store.head()).toBe(before);
+        const [commands] = await admin.execute<mysql.RowDataPacket[]>(
+          `SELECT COUNT(*) AS count FROM \`${database}\`.Commands WHERE command_id = ?`,
+          [`killed-${table}`],
+        );
+        expect(Number(commands[0]?.count)).toBe(0);
+        // The pool dropped the dead connection: the same provider still works.
+        const after = await killed.publish({
+          actor: 'test',
+          commandId: `killed-${table}`,
+          entities: [opened(`killed-new-${table}`)],
+        });
+        expect(after).toMatchObject({ position: before + 1, duplicate: false });
+      });
+    });
+
+    it('lets a poller see every publication of 8 concurrent writers once, at contiguous positions', async () => {
+      const writers = Array.from({ length: 8 }, () => otherStore());
+      const poller = otherStore();
+      const start = await store.head();
+      const shared = ['poll-shared-0', 'poll-shared-1', 'poll-shared-2'];
+      for (const id of shared) await store.publish({ actor: 'test', entities: [opened(id)] });
+      const published: number[] = [];
+      const write = async (writer: number, loop: number) => {
+        const own = `poll-w${writer}-l${loop}`;
+        for (let step = 0; step < 25; step++) {
+          const target = shared[(writer + step) % shared.length] as string;
+          for (;;) {
+            const version = (await writers[writer]?.getEntity(target))?.version ?? 0;
+            try {
+              const result = await writers[writer]?.publish({
+                actor: `writer-${writer}`,
+                entities: [
+                  step === 0 ? opened(own) : moved(own, step - 1),
+                  ...(step % 3 === 0 ? [moved(target, version)] : []),
+                ],
+              });
+              if (result !== undefined) published.push(result.position);
+              break;
+            } catch (error) {
+              if (!isFactlineError(error, 'CONCURRENCY')) throw error;
+              expect((error as { entityId?: string }).entityId).toBe(target);
+            }
+          }
+        }
+      };
+      let writing = true;
+      const done = Promise.all(
+        writers.flatMap((_, writer) => Array.from({ length: 4 }, (_, loop) => write(writer, loop))),
+      ).finally(() => {
+        writing = false;
+      });
+      done.catch(() => undefined);
+      const seen: number[] = [];
+      let checkpoint = start;
+      const poll = async () => {
+        const page = await poller.readPage(checkpoint, 50);
+        for (const event of page.events) {
+          if (seen.at(-1) !== event.position) seen.push(event.position);
+        }
+        checkpoint = page.lastPosition;
+        return page.events.length;
+      };
+      let whileWriting = 0;
+      while (writing) whileWriting += await poll();
+      await done;
+      while ((await poll()) > 0);
+      expect(whileWriting).toBeGreaterThan(0);
+      expect(published).toHaveLength(8 * 4 * 25);
+      const head = await store.head();
+      expect(seen).toEqual(Array.from({ length: head - start }, (_, index) => start + index + 1));
+      expect(new Set([...published, ...seen.slice(0, shared.length)])).toEqual(new Set(seen));
+      expect(new Set(published).size).toBe(published.length);
+      for (const id of shared) {
+        const history = await store.readEntity(id);
+        expect(history.map((event) => event.ordinal)).toEqual(history.map((_, ordinal) => ordinal));
+      }
+    }, 120_000);
+  });
+});
+
+/** A driver error as mysql2 shapes it. */
+function driverError(errno: number, code: string, message: string): Error {
+  return Object.assign(new Error(message), { errno, code, sqlState: 'HY000' });
+}
+
+/**
+ * A pool on a real server that counts transactions and can fail chosen
+ * statements before they reach the server.
+ */
+class ScriptedPool implements MysqlPool {
+  transactions = 0;
+  /** What went through `query` on its connections: transaction control. */
+  readonly statements: string[] = [];
+  readonly #pool: mysql.Pool;
+  readonly #fail: (sql: string) => Error | undefined;
+
+  constructor(url: string, fail: (sql: string) => Error | undefined = () => undefined) {
+    this.#pool = mysql.createPool({ uri: url, connectionLimit: 4 });
+    this.#fail = fail;
+  }
+
+  execute(options: MysqlQueryOptions, values?: MysqlValue[]): Promise<[unknown, unknown]> {
+    return this.#pool.execute(options, values);
+  }
+
+  query(sql: string): Promise<[unknown, unknown]> {
+    return this.#pool.query(sql);
+  }
+
+  async getConnection(): Promise<MysqlPoolConnection> {
+    const connection = await this.#pool.getConnection();
+    return {
+      execute: async (options, values) => {
+        const failure = this.#fail(options.sql);
+        if (failure !== undefined) throw failure;
+        return connection.execute(options, values);
+      },
+      query: async (sql) => {
+        this.statements.push(sql);
+        if (sql === 'START TRANSACTION') this.transactions++;
+        return connection.query(sql);
+      },
+      release: () => connection.release(),
+      destroy: () => connection.destroy(),
+    };
+  }
+
+  end(): Promise<void> {
+    return this.#pool.end();
+  }
+}
+
+async function deadlockCount(connection: mysql.Connection): Promise<number> {
+  const [rows] = await connection.query<mysql.RowDataPacket[]>(
+    "SELECT `COUNT` AS count FROM information_schema.INNODB_METRICS WHERE NAME = 'lock_deadlocks'",
+  );
+  return Number(rows[0]?.count ?? 0);
+}
+
+/** A transaction waiting for a row lock. */
+interface LockWaiter {
+  /** Its connection id. */
+  readonly id: number;
+  readonly isolation: string;
+}
+
+/** Waits until `count` statements on `database` wait for a row lock. */
+async function waitForLockWaiters(
+  connection: mysql.Connection,
+  database: string,
+  count: number,
+): Promise<LockWaiter[]> {
+  const waiting =
+    "SELECT trx_mysql_thread_id AS id, trx_isolation_level AS isolation FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT' AND trx_query LIKE ?";
+  for (let attempt = 0; attempt < 100; attempt++) {
+    // InnoDB refreshes this table only when nobody read it for 0.1 s.
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    const [rows] = await connection.execute<mysql.RowDataPacket[]>(waiting, [`%${database}%`]);
+    if (rows.length >= count) {
+      return rows.map((row) => ({ id: Number(row.id), isolation: String(row.isolation) }));
+    }
+  }
+  throw new Error(`expected ${count} transactions on ${database} waiting for a lock`);
+}

@@ -1,0 +1,213 @@
+import { InvalidArgumentError } from '@factline/core';
+
+const identifierPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Quotes a configured name (database, table prefix) for MySQL after checking
+ * it: letters, digits and underscores, not starting with a digit.
+ *
+ * @param name The name to check.
+ * @param what How to name it in the error, e.g. `database`.
+ * @returns The name, unchanged.
+ * @throws {InvalidArgumentError} When the name holds anything else.
+ */
+export function checkIdentifier(name: string, what: string): string {
+  if (!identifierPattern.test(name)) {
+    throw new InvalidArgumentError(
+      `${what} may hold only letters, digits and underscores, and must not start with a digit; got ${JSON.stringify(name)}.`,
+    );
+  }
+  return name;
+}
+
+/**
+ * Binary collations that compare strings exactly, trailing spaces included
+ * (`NO PAD`), best first: MySQL 8's, MariaDB's. `utf8mb4_bin` is `PAD SPACE`,
+ * where `'a'` and `'a '` are the same key; it is the last resort.
+ */
+export const exactCollations = ['utf8mb4_0900_bin', 'utf8mb4_nopad_bin'] as const;
+const fallbackCollation = 'utf8mb4_bin';
+
+/** The columns of `Events` as the provider reads them: keep in step with its `eventFromColumns`. */
+const eventColumns =
+  'id, entity_id, name, schema_version, details, actor, `timestamp`, ordinal, `position`, metadata';
+const eventInsertColumns =
+  '(entity_id, name, details, actor, `timestamp`, ordinal, `position`, id, schema_version, metadata)';
+
+/**
+ * The SQL of the MySQL provider, every statement in one place. Names come
+ * from a checked database and prefix and are quoted with backticks; every
+ * value is a parameter.
+ *
+ * @param database The database the tables live in, or `undefined` for the connection's.
+ * @param prefix Put before every table name.
+ */
+export function mysqlStatements(database: string | undefined, prefix: string) {
+  if (database !== undefined) checkIdentifier(database, 'database');
+  if (prefix !== '') checkIdentifier(prefix, 'tablePrefix');
+  const table = (name: string) =>
+    database === undefined ? `\`${prefix}${name}\`` : `\`${database}\`.\`${prefix}${name}\``;
+  const entities = table('Entities');
+  const events = table('Events');
+  const commands = table('Commands');
+  const head = table('Head');
+  const migrations = table('Migrations');
+  const options = (collation: string) =>
+    `ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation} ROW_FORMAT=DYNAMIC`;
+  const text = (collation: string) => `CHARACTER SET utf8mb4 COLLATE ${collation}`;
+  const insertEvents = memoise(
+    (rows: number) =>
+      `INSERT INTO ${events} ${eventInsertColumns} VALUES ${placeholders(rows, 10)}`,
+  );
+  const insertCommands = memoise(
+    (rows: number) =>
+      `INSERT INTO ${commands} (command_id, \`position\`, versions) VALUES ${placeholders(rows, 3)}`,
+  );
+  const lockEntities = memoise(
+    (count: number) =>
+      `SELECT id, type, version FROM ${entities} WHERE id IN (${list(count)}) FOR UPDATE`,
+  );
+  const insertEntities = memoise(
+    (rows: number) => `INSERT INTO ${entities} (id, type, version) VALUES ${placeholders(rows, 3)}`,
+  );
+  const setVersions = memoise(
+    (count: number) =>
+      `UPDATE ${entities} SET version = CASE id ${'WHEN ? THEN ? '.repeat(count)}ELSE version END
+        WHERE ${new Array(count).fill('(id = ? AND version = ?)').join(' OR ')}`,
+  );
+  const findCommands = memoise(
+    (count: number) =>
+      `SELECT command_id, \`position\`, versions FROM ${commands} WHERE command_id IN (${list(count)})`,
+  );
+  return {
+    currentDatabase: 'SELECT DATABASE()',
+    databaseExists: 'SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+    createDatabase:
+      database === undefined
+        ? undefined
+        : `CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4`,
+    /** The first of {@link exactCollations} the server has, else `utf8mb4_bin`. */
+    collations: `SELECT COLLATION_NAME FROM information_schema.COLLATIONS WHERE COLLATION_NAME IN (${exactCollations.map(() => '?').join(', ')})`,
+    fallbackCollation,
+    // Two processes migrating at once queue on this session lock instead of racing;
+    // DDL commits implicitly, so a transaction could not serialise them.
+    getLock: 'SELECT GET_LOCK(?, ?)',
+    releaseLock: 'SELECT RELEASE_LOCK(?)',
+    migrationsTable: (collation: string) => `CREATE TABLE IF NOT EXISTS ${migrations} (
+      version INT NOT NULL PRIMARY KEY,
+      description TEXT NOT NULL,
+      applied_at DOUBLE NOT NULL
+    ) ${options(collation)}`,
+    currentMigration: `SELECT COALESCE(MAX(version), 0) FROM ${migrations}`,
+    recordMigration: `INSERT INTO ${migrations} (version, description, applied_at) VALUES (?, ?, ?)`,
+    /** Each statement is idempotent: DDL commits on its own, so a crash may stop half-way. */
+    migrations: (collation: string) => [
+      {
+        version: 1,
+        description: 'Entities, Events, Projections (the Common Protocol), Commands and Head',
+        statements: [
+          `CREATE TABLE IF NOT EXISTS ${entities} (
+            id VARCHAR(255) ${text(collation)} NOT NULL PRIMARY KEY,
+            type VARCHAR(255) ${text(collation)} NOT NULL,
+            version BIGINT NOT NULL
+          ) ${options(collation)}`,
+          // Clustered by position: appends go to the end of the tree, and
+          // readers of the log scan it in order.
+          `CREATE TABLE IF NOT EXISTS ${events} (
+            entity_id VARCHAR(255) ${text(collation)} NOT NULL,
+            name VARCHAR(255) ${text(collation)} NOT NULL,
+            details LONGTEXT ${text(collation)} NOT NULL,
+            actor TEXT ${text(collation)} NOT NULL,
+            \`timestamp\` DOUBLE NOT NULL,
+            ordinal BIGINT NOT NULL,
+            \`position\` BIGINT NOT NULL,
+            id CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+            schema_version INT NOT NULL DEFAULT 1,
+            metadata MEDIUMTEXT ${text(collation)} NULL,
+            PRIMARY KEY (\`position\`, id),
+            UNIQUE KEY \`${prefix}Events_entity_ordinal\` (entity_id, ordinal),
+            UNIQUE KEY \`${prefix}Events_id\` (id)
+          ) ${options(collation)}`,
+          `CREATE TABLE IF NOT EXISTS ${table('Projections')} (
+            source VARCHAR(255) ${text(collation)} NOT NULL PRIMARY KEY,
+            \`position\` BIGINT NULL
+          ) ${options(collation)}`,
+          `CREATE TABLE IF NOT EXISTS ${commands} (
+            command_id VARCHAR(255) ${text(collation)} NOT NULL PRIMARY KEY,
+            \`position\` BIGINT NOT NULL,
+            versions MEDIUMTEXT ${text(collation)} NOT NULL
+          ) ${options(collation)}`,
+          `CREATE TABLE IF NOT EXISTS ${head} (
+            id INT NOT NULL PRIMARY KEY CHECK (id = 1),
+            \`position\` BIGINT NOT NULL
+          ) ${options(collation)}`,
+          `INSERT IGNORE INTO ${head} (id, \`position\`)
+            SELECT 1, COALESCE(MAX(\`position\`), 0) FROM ${events}`,
+        ],
+      },
+    ],
+    maxAllowedPacket: 'SELECT @@max_allowed_packet',
+    // Read committed: no gap locks (a locking read of an id that does not
+    // exist yet blocks nobody), and each read sees the latest commits.
+    readCommitted: 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED',
+    readCommittedSession: 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED',
+    begin: 'START TRANSACTION',
+    commit: 'COMMIT',
+    rollback: 'ROLLBACK',
+    /** Stored results of command ids; `count` placeholders (pad with `null`). */
+    findCommands,
+    /**
+     * Locks the batch's entities that exist, until commit, and reads them;
+     * `count` placeholders (pad with `null`). The server locks them in key
+     * order, so two batches never wait for each other in a circle here.
+     */
+    lockEntities,
+    /** `rows` new entities, 3 values each; a duplicate key means one was created meanwhile. */
+    insertEntities,
+    /**
+     * Compare-and-set of `count` versions at once: (id, new version) pairs,
+     * then (id, expected version) pairs (pad both with `null`). Every row
+     * must match: the affected row count says whether they all did.
+     */
+    setVersions,
+    // The last step before inserting: the row stays locked until commit, so
+    // positions are contiguous and in commit order. The new value comes back
+    // as the statement's insert id.
+    advanceHead: `UPDATE ${head} SET \`position\` = LAST_INSERT_ID(\`position\` + ?) WHERE id = 1`,
+    /** `rows` events, 10 values each. */
+    insertEvents,
+    /** `rows` command results, 3 values each. */
+    insertCommands,
+    getEntity: `SELECT id, type, version FROM ${entities} WHERE id = ?`,
+    headPosition: `SELECT COALESCE(MAX(\`position\`), 0) FROM ${events}`,
+    readEntity: `SELECT ${eventColumns} FROM ${events}
+      WHERE entity_id = ? AND ordinal > ? AND ordinal <= ? ORDER BY ordinal`,
+    // Core makes a publication's ids increase in publication order (UUID v7).
+    readPositions: `SELECT ${eventColumns} FROM ${events}
+      WHERE \`position\` > ? AND \`position\` <= ? ORDER BY \`position\`, id`,
+  };
+}
+
+/** The statements of one database and prefix. */
+export type MysqlStatements = ReturnType<typeof mysqlStatements>;
+
+function list(count: number): string {
+  return new Array(count).fill('?').join(', ');
+}
+
+function placeholders(rows: number, columns: number): string {
+  const row = `(${new Array(columns).fill('?').join(', ')})`;
+  return new Array(rows).fill(row).join(', ');
+}
+
+function memoise(build: (count: number) => string): (count: number) => string {
+  const built = new Map<number, string>();
+  return (count) => {
+    let sql = built.get(count);
+    if (sql === undefined) {
+      sql = build(count);
+      built.set(count, sql);
+    }
+    return sql;
+  };
+}
