@@ -1,9 +1,14 @@
-import { EventStore, defineEvents, isFactlineError } from '@factline/core';
+import { defineEvents, EventStore, isFactlineError } from '@factline/core';
 import pg from 'pg';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresProvider } from './postgres-provider.js';
-import { dropSchema, postgresAvailable, postgresUrl, throwawaySchema } from './postgres-test-server.js';
+import {
+  dropSchema,
+  postgresAvailable,
+  postgresUrl,
+  throwawaySchema,
+} from './postgres-test-server.js';
 
 const available = await postgresAvailable();
 
@@ -37,16 +42,78 @@ describe.runIf(available)('PostgresProvider on a real server', () => {
     expect(rows.rows.map((row) => row.version)).toEqual([1]);
   });
 
+  it('works for a least-privilege role that may only insert and select events', async () => {
+    const role = `${schema}_app`;
+    await admin.query(`CREATE ROLE "${role}" LOGIN`);
+    const grants = [
+      `GRANT USAGE ON SCHEMA "${schema}" TO "${role}"`,
+      `GRANT SELECT, INSERT ON "${schema}"."Events" TO "${role}"`,
+      `GRANT SELECT, INSERT, UPDATE ON "${schema}"."Entities", "${schema}"."Head", "${schema}"."Commands" TO "${role}"`,
+      `GRANT SELECT ON "${schema}"."Migrations" TO "${role}"`,
+      `GRANT EXECUTE ON FUNCTION "${schema}"."publish"(json) TO "${role}"`,
+    ];
+    for (const grant of grants) await admin.query(grant);
+    const url = new URL(postgresUrl);
+    url.username = role;
+    const appStore = new EventStore({
+      provider: new PostgresProvider({ connectionString: url.toString(), schema }),
+      events,
+    });
+    const app = new pg.Client({ connectionString: url.toString() });
+    await app.connect();
+    try {
+      const result = await appStore.publish({
+        actor: 'test',
+        entities: [
+          {
+            id: 'least-1',
+            type: 'Thing',
+            expectedVersion: 'new',
+            events: [{ name: 'Opened', details: { name: 'l' } }],
+          },
+        ],
+      });
+      expect(await appStore.readEntity('least-1')).toHaveLength(1);
+      expect(result.duplicate).toBe(false);
+      await expect(app.query(`UPDATE "${schema}"."Events" SET actor = 'x'`)).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(app.query(`DELETE FROM "${schema}"."Events"`)).rejects.toThrow(
+        /permission denied/,
+      );
+    } finally {
+      await app.end();
+      await appStore.close();
+      await admin.query(`DROP OWNED BY "${role}"`);
+      await admin.query(`DROP ROLE "${role}"`);
+    }
+  });
+
   it('keeps separate stores apart by schema and by table prefix', async () => {
-    const other = new PostgresProvider({ connectionString: postgresUrl, schema, tablePrefix: 'other_' });
+    const other = new PostgresProvider({
+      connectionString: postgresUrl,
+      schema,
+      tablePrefix: 'other_',
+    });
     const otherStore = new EventStore({ provider: other, events });
     try {
       await otherStore.migrate();
       await otherStore.publish({
         actor: 'test',
-        entities: [{ id: 'prefixed-1', type: 'Thing', expectedVersion: 'new', events: [{ name: 'Opened', details: { name: 'a' } }] }],
+        entities: [
+          {
+            id: 'prefixed-1',
+            type: 'Thing',
+            expectedVersion: 'new',
+            events: [{ name: 'Opened', details: { name: 'a' } }],
+          },
+        ],
       });
-      expect(await otherStore.getEntity('prefixed-1')).toEqual({ id: 'prefixed-1', type: 'Thing', version: 0 });
+      expect(await otherStore.getEntity('prefixed-1')).toEqual({
+        id: 'prefixed-1',
+        type: 'Thing',
+        version: 0,
+      });
       expect(await store.getEntity('prefixed-1')).toBeUndefined();
     } finally {
       await otherStore.close();
@@ -59,7 +126,14 @@ describe.runIf(available)('PostgresProvider on a real server', () => {
       Array.from({ length: 40 }, (_, index) =>
         store.publish({
           actor: 'test',
-          entities: [{ id: `group-${index}`, type: 'Thing', expectedVersion: 'new', events: [{ name: 'Opened', details: { name: String(index) } }] }],
+          entities: [
+            {
+              id: `group-${index}`,
+              type: 'Thing',
+              expectedVersion: 'new',
+              events: [{ name: 'Opened', details: { name: String(index) } }],
+            },
+          ],
         }),
       ),
     );
@@ -70,14 +144,55 @@ describe.runIf(available)('PostgresProvider on a real server', () => {
   it('rejects only the conflicting publication of a batch', async () => {
     await store.publish({
       actor: 'test',
-      entities: [{ id: 'batch-a', type: 'Thing', expectedVersion: 'new', events: [{ name: 'Opened', details: { name: 'a' } }] }],
+      entities: [
+        {
+          id: 'batch-a',
+          type: 'Thing',
+          expectedVersion: 'new',
+          events: [{ name: 'Opened', details: { name: 'a' } }],
+        },
+      ],
     });
     const outcomes = await Promise.allSettled([
-      store.publish({ actor: 'test', entities: [{ id: 'batch-a', type: 'Thing', expectedVersion: 0, events: [{ name: 'Moved', details: { by: 1 } }] }] }),
-      store.publish({ actor: 'test', entities: [{ id: 'batch-a', type: 'Thing', expectedVersion: 0, events: [{ name: 'Moved', details: { by: 2 } }] }] }),
-      store.publish({ actor: 'test', entities: [{ id: 'batch-b', type: 'Thing', expectedVersion: 'new', events: [{ name: 'Opened', details: { name: 'b' } }] }] }),
+      store.publish({
+        actor: 'test',
+        entities: [
+          {
+            id: 'batch-a',
+            type: 'Thing',
+            expectedVersion: 0,
+            events: [{ name: 'Moved', details: { by: 1 } }],
+          },
+        ],
+      }),
+      store.publish({
+        actor: 'test',
+        entities: [
+          {
+            id: 'batch-a',
+            type: 'Thing',
+            expectedVersion: 0,
+            events: [{ name: 'Moved', details: { by: 2 } }],
+          },
+        ],
+      }),
+      store.publish({
+        actor: 'test',
+        entities: [
+          {
+            id: 'batch-b',
+            type: 'Thing',
+            expectedVersion: 'new',
+            events: [{ name: 'Opened', details: { name: 'b' } }],
+          },
+        ],
+      }),
     ]);
-    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
     const rejected = outcomes[1] as PromiseRejectedResult;
     expect(isFactlineError(rejected.reason, 'CONCURRENCY')).toBe(true);
     expect((await store.readEntity('batch-a')).map((event) => event.ordinal)).toEqual([0, 1]);
@@ -86,9 +201,18 @@ describe.runIf(available)('PostgresProvider on a real server', () => {
   it('stores details as the exact text core serialised', async () => {
     await store.publish({
       actor: 'test',
-      entities: [{ id: 'exact-1', type: 'Thing', expectedVersion: 'new', events: [{ name: 'Opened', details: { name: 'z' } }] }],
+      entities: [
+        {
+          id: 'exact-1',
+          type: 'Thing',
+          expectedVersion: 'new',
+          events: [{ name: 'Opened', details: { name: 'z' } }],
+        },
+      ],
     });
-    const row = await admin.query(`SELECT details FROM "${schema}"."Events" WHERE entity_id = 'exact-1'`);
+    const row = await admin.query(
+      `SELECT details FROM "${schema}"."Events" WHERE entity_id = 'exact-1'`,
+    );
     expect(row.rows[0].details).toBe('{"name":"z"}');
   });
 
@@ -102,7 +226,14 @@ describe.runIf(available)('PostgresProvider on a real server', () => {
       await blocker.query(`SELECT position FROM "${schema}"."Head" FOR UPDATE`);
       const publishing = store.publish({
         actor: 'test',
-        entities: [{ id: 'killed-1', type: 'Thing', expectedVersion: 'new', events: [{ name: 'Opened', details: { name: 'k' } }] }],
+        entities: [
+          {
+            id: 'killed-1',
+            type: 'Thing',
+            expectedVersion: 'new',
+            events: [{ name: 'Opened', details: { name: 'k' } }],
+          },
+        ],
       });
       const failure = publishing.catch((error: unknown) => error);
       let pid: number | undefined;
@@ -126,7 +257,14 @@ describe.runIf(available)('PostgresProvider on a real server', () => {
     // The pool replaced the dead connection: the store still works.
     const after = await store.publish({
       actor: 'test',
-      entities: [{ id: 'killed-1', type: 'Thing', expectedVersion: 'new', events: [{ name: 'Opened', details: { name: 'k' } }] }],
+      entities: [
+        {
+          id: 'killed-1',
+          type: 'Thing',
+          expectedVersion: 'new',
+          events: [{ name: 'Opened', details: { name: 'k' } }],
+        },
+      ],
     });
     expect(after.position).toBe(before + 1);
   });
@@ -139,10 +277,25 @@ describe.runIf(available)('PostgresProvider on a real server', () => {
     const deadlocksBefore = await deadlockCount(admin);
     try {
       for (const id of ['dl-a', 'dl-c', 'dl-d']) {
-        await store.publish({ actor: 'test', entities: [{ id, type: 'Thing', expectedVersion: 'new', events: [{ name: 'Opened', details: { name: id } }] }] });
+        await store.publish({
+          actor: 'test',
+          entities: [
+            {
+              id,
+              type: 'Thing',
+              expectedVersion: 'new',
+              events: [{ name: 'Opened', details: { name: id } }],
+            },
+          ],
+        });
       }
       const touch = (ids: string[]) =>
-        ids.map((id) => ({ id, type: 'Thing', expectedVersion: 'any' as const, events: [{ name: 'Moved' as const, details: { by: 1 } }] }));
+        ids.map((id) => ({
+          id,
+          type: 'Thing',
+          expectedVersion: 'any' as const,
+          events: [{ name: 'Moved' as const, details: { by: 1 } }],
+        }));
       // A cycle: A holds dl-a and waits for dl-d (held here); B holds dl-c and waits for dl-a.
       // Releasing dl-d lets A ask for dl-c: the server aborts one of them as a deadlock.
       await blocker.query('BEGIN');
@@ -166,7 +319,9 @@ describe.runIf(available)('PostgresProvider on a real server', () => {
 });
 
 async function deadlockCount(client: pg.Client): Promise<number> {
-  const result = await client.query('SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()');
+  const result = await client.query(
+    'SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()',
+  );
   return Number(result.rows[0].deadlocks);
 }
 

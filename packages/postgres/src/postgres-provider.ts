@@ -67,7 +67,9 @@ export class PostgresProvider implements Provider {
     } else if (config.connectionString !== undefined || config.poolConfig !== undefined) {
       this.pool = new pg.Pool({
         ...config.poolConfig,
-        ...(config.connectionString === undefined ? {} : { connectionString: config.connectionString }),
+        ...(config.connectionString === undefined
+          ? {}
+          : { connectionString: config.connectionString }),
       }) as unknown as PostgresPool;
       this.#ownsPool = true;
     } else {

@@ -26,7 +26,8 @@ export function postgresStatements(schema: string, prefix: string) {
     migrations: [
       {
         version: 1,
-        description: 'Entities, Events, Projections (the Common Protocol), Commands, Head and publish()',
+        description:
+          'Entities, Events, Projections (the Common Protocol), Commands, Head and publish()',
         sql: `
           CREATE TABLE IF NOT EXISTS ${entities} (
             id TEXT NOT NULL PRIMARY KEY,

@@ -17,11 +17,16 @@ export async function postgresAvailable(): Promise<boolean> {
     return true;
   } catch (error) {
     if (process.env.FACTLINE_REQUIRE_SERVERS === '1') {
-      throw new Error(`PostgreSQL at ${postgresUrl} is required (FACTLINE_REQUIRE_SERVERS=1) but unreachable`, {
-        cause: error,
-      });
+      throw new Error(
+        `PostgreSQL at ${postgresUrl} is required (FACTLINE_REQUIRE_SERVERS=1) but unreachable`,
+        {
+          cause: error,
+        },
+      );
     }
-    console.warn(`PostgreSQL at ${postgresUrl} is unreachable: skipping its suites (set POSTGRES_URL).`);
+    console.warn(
+      `PostgreSQL at ${postgresUrl} is unreachable: skipping its suites (set POSTGRES_URL).`,
+    );
     return false;
   } finally {
     await client.end().catch(() => undefined);
