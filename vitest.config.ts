@@ -12,6 +12,7 @@ export default defineConfig({
       '@factline/sqlite': source('sqlite'),
       '@factline/testing': source('testing'),
       '@factline/postgres': source('postgres'),
+      '@factline/mysql': source('mysql'),
     },
   },
   test: {
