@@ -1,7 +1,9 @@
 import { defineEvents, EventStore, isFactlineError } from '@factline/core';
+import { describeProviderConformance } from '@factline/testing';
 import pg from 'pg';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPostgresHarness } from './postgres-conformance-harness.js';
 import { PostgresProvider } from './postgres-provider.js';
 import {
   dropSchema,
@@ -15,6 +17,10 @@ const available = await postgresAvailable();
 const events = defineEvents({
   Opened: v.object({ name: v.string() }),
   Moved: v.object({ by: v.number() }),
+});
+
+describe.runIf(available)('PostgresProvider conformance', () => {
+  describeProviderConformance('postgres', createPostgresHarness);
 });
 
 describe.runIf(available)('PostgresProvider on a real server', () => {

@@ -1,0 +1,47 @@
+/**
+ * The conformance harness of the PostgreSQL provider: a fresh schema per
+ * test. Also the worker module that writer processes import (`connect`), so
+ * it must not import vitest. Not part of the package's API.
+ */
+import type { Provider } from '@factline/core';
+import type { ConformanceHarness, JsonValue } from '@factline/testing';
+import { PostgresProvider } from './postgres-provider.js';
+import { dropSchema, postgresUrl, throwawaySchema } from './postgres-test-server.js';
+
+/**
+ * Opens the store a harness names, for a writer process; not migrated.
+ *
+ * @param config `{ url, schema }`.
+ * @returns A provider on its own pool.
+ */
+export async function connect(config: JsonValue): Promise<Provider> {
+  const { url, schema } = (config ?? {}) as { url?: unknown; schema?: unknown };
+  if (typeof url !== 'string' || typeof schema !== 'string') {
+    throw new Error('The PostgreSQL worker config is { url, schema }.');
+  }
+  return new PostgresProvider({ connectionString: url, schema, poolConfig: { max: 4 } });
+}
+
+/**
+ * Creates a harness on a new, empty schema.
+ *
+ * @returns The harness; its cleanup drops the schema.
+ */
+export async function createPostgresHarness(): Promise<ConformanceHarness> {
+  const schema = throwawaySchema();
+  return {
+    async connect() {
+      const provider = new PostgresProvider({
+        connectionString: postgresUrl,
+        schema,
+        poolConfig: { max: 4 },
+      });
+      await provider.migrate();
+      return provider;
+    },
+    worker: { module: import.meta.url, config: { url: postgresUrl, schema } },
+    async cleanup() {
+      await dropSchema(schema);
+    },
+  };
+}
