@@ -69,6 +69,46 @@ describe.runIf(available)('MysqlProvider on a real server', () => {
       await dropDatabase(database);
     });
 
+    it('works for a least-privilege user that may only insert and select events', async () => {
+      const user = `${database}_app`.slice(0, 80);
+      await admin.query(`CREATE USER '${user}'@'%'`);
+      await admin.query(`CREATE USER '${user}'@'localhost'`);
+      for (const host of ['%', 'localhost']) {
+        for (const grant of [
+          `GRANT SELECT, INSERT ON \`${database}\`.Events TO '${user}'@'${host}'`,
+          `GRANT SELECT, INSERT, UPDATE ON \`${database}\`.Entities TO '${user}'@'${host}'`,
+          `GRANT SELECT, INSERT, UPDATE ON \`${database}\`.Head TO '${user}'@'${host}'`,
+          `GRANT SELECT, INSERT, UPDATE ON \`${database}\`.Commands TO '${user}'@'${host}'`,
+          `GRANT SELECT ON \`${database}\`.Migrations TO '${user}'@'${host}'`,
+        ]) {
+          await admin.query(grant);
+        }
+      }
+      const url = new URL(mysqlUrl);
+      url.username = user;
+      url.password = '';
+      url.pathname = `/${database}`;
+      const app = new MysqlProvider({ connectionString: url.toString(), database });
+      const appStore = new EventStore({ provider: app, events });
+      const raw = await mysql.createConnection({ uri: url.toString(), database });
+      try {
+        const result = await appStore.publish({
+          actor: 'test',
+          commandId: `least-${database}`,
+          entities: [opened('least-1')],
+        });
+        expect(result.duplicate).toBe(false);
+        expect(await appStore.readEntity('least-1')).toHaveLength(1);
+        await expect(raw.query('UPDATE Events SET actor = ?', ['x'])).rejects.toThrow(/denied/);
+        await expect(raw.query('DELETE FROM Events')).rejects.toThrow(/denied/);
+      } finally {
+        await raw.end();
+        await appStore.close();
+        await admin.query(`DROP USER '${user}'@'%'`);
+        await admin.query(`DROP USER '${user}'@'localhost'`);
+      }
+    });
+
     it('creates the database, and records each migration once however many providers migrate at once', async () => {
       const [rows] = await admin.query<mysql.RowDataPacket[]>(
         `SELECT version FROM \`${database}\`.Migrations ORDER BY version`,
