@@ -20,6 +20,8 @@ export interface SqliteStatement {
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
   pluck(toggle?: boolean): SqliteStatement;
+  /** Rows as arrays; used for event reads when the driver has it. */
+  raw?(toggle?: boolean): SqliteStatement;
 }
 
 /** A better-sqlite3 transaction function. */

@@ -149,9 +149,7 @@ export class SqliteProvider implements Provider {
    * here are much cheaper. A driver without `raw` gets the row objects as is.
    */
   #prepareRead(sql: string): (...params: unknown[]) => EventRow[] {
-    const statement = this.database.prepare(sql) as SqliteStatement & {
-      raw?: (toggle?: boolean) => SqliteStatement;
-    };
+    const statement = this.database.prepare(sql);
     if (typeof statement.raw !== 'function') {
       return (...params) => statement.all(...params) as EventRow[];
     }
