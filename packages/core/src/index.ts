@@ -1,3 +1,4 @@
+export * from './aggregate/index.js';
 export * from './errors/index.js';
 export * from './event/index.js';
 export * from './provider/index.js';

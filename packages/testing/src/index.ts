@@ -1,3 +1,12 @@
+export {
+  type AggregateExpectation,
+  type AsyncAggregateExpectation,
+  type ErrorClass,
+  type ExpectedEvents,
+  type GivenAggregate,
+  type GivenEvent,
+  given,
+} from './aggregate/index.js';
 export type {
   ConformanceHarness,
   ConformanceWorker,

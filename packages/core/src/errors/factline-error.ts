@@ -1,9 +1,13 @@
+import type { AggregateNotFoundError } from '../aggregate/aggregate-not-found-error.js';
+import type { ReadOnlyAggregateError } from '../aggregate/read-only-aggregate-error.js';
+import type { UnhandledEventError } from '../aggregate/unhandled-event-error.js';
 import type { ConcurrencyError } from './concurrency-error.js';
 import type { EntityTypeMismatchError } from './entity-type-mismatch-error.js';
 import type { InvalidArgumentError } from './invalid-argument-error.js';
 import type { ProviderError } from './provider-error.js';
 import type { SerializationError } from './serialization-error.js';
 import type { UnknownEventError } from './unknown-event-error.js';
+import type { UpcastError } from './upcast-error.js';
 import type { ValidationError } from './validation-error.js';
 
 /** Every `code` a {@link FactlineError} can carry. */
@@ -14,7 +18,11 @@ export type FactlineErrorCode =
   | 'ENTITY_TYPE_MISMATCH'
   | 'SERIALIZATION'
   | 'INVALID_ARGUMENT'
-  | 'PROVIDER';
+  | 'PROVIDER'
+  | 'UNHANDLED_EVENT'
+  | 'AGGREGATE_NOT_FOUND'
+  | 'READ_ONLY_AGGREGATE'
+  | 'UPCAST';
 
 /**
  * The base of every error factline throws.
@@ -47,6 +55,10 @@ export interface FactlineErrorsByCode {
   SERIALIZATION: SerializationError;
   INVALID_ARGUMENT: InvalidArgumentError;
   PROVIDER: ProviderError;
+  UNHANDLED_EVENT: UnhandledEventError;
+  AGGREGATE_NOT_FOUND: AggregateNotFoundError;
+  READ_ONLY_AGGREGATE: ReadOnlyAggregateError;
+  UPCAST: UpcastError;
 }
 
 const codes: ReadonlySet<string> = new Set<FactlineErrorCode>([
@@ -57,6 +69,10 @@ const codes: ReadonlySet<string> = new Set<FactlineErrorCode>([
   'SERIALIZATION',
   'INVALID_ARGUMENT',
   'PROVIDER',
+  'UNHANDLED_EVENT',
+  'AGGREGATE_NOT_FOUND',
+  'READ_ONLY_AGGREGATE',
+  'UPCAST',
 ]);
 
 /**

@@ -24,7 +24,7 @@ export interface StoredEventBase {
   /** Who caused the event, for the audit trail. */
   readonly actor: string;
   readonly timestamp: Date;
-  /** The version of the event's schema it was written at. */
+  /** The version of the event's schema its details are in: the latest (older stored versions are upcast on read). */
   readonly schemaVersion: number;
   readonly metadata: EventMetadata;
 }

@@ -1,0 +1,342 @@
+import { EntityTypeMismatchError } from '../errors/entity-type-mismatch-error.js';
+import { isFactlineError } from '../errors/factline-error.js';
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
+import type { EventInput } from '../event/event-registry.js';
+import type { EventStore } from '../store/event-store.js';
+import type { StoredEvent, StoredEventBase } from '../store/stored-event.js';
+import type { AggregateClass, AnyAggregateRoot, RegistryOf } from './aggregate-class.js';
+import { AggregateNotFoundError } from './aggregate-not-found-error.js';
+import { aggregateInternals } from './aggregate-root.js';
+import type { AsOf } from './as-of.js';
+import type { CommandResult } from './command-result.js';
+import { foldInto } from './fold-aggregate.js';
+import type { LoadOptions } from './load-options.js';
+import { ReadOnlyAggregateError } from './read-only-aggregate-error.js';
+import type { RepositoryConfig } from './repository-config.js';
+import {
+  backoffDelay,
+  type ResolvedRetryPolicy,
+  type RetryPolicy,
+  resolveRetryPolicy,
+} from './retry-policy.js';
+import type { SaveOptions } from './save-options.js';
+import type { SaveAllResult, SaveResult } from './save-result.js';
+
+/** An aggregate of any class whose events come from one registry. */
+export type AggregateOf<TRegistry> = AnyAggregateRoot & { readonly events: TRegistry };
+
+/** How `update` runs: who saves, why, and how it retries. */
+export interface UpdateOptions extends SaveOptions {
+  /** Overrides the repository's retry policy for this call. */
+  readonly retry?: RetryPolicy;
+}
+
+/** An aggregate as read, with the events it was folded from. */
+interface Loaded<TAggregate, TRegistry> {
+  readonly aggregate: TAggregate;
+  readonly history: readonly StoredEvent<TRegistry>[];
+}
+
+/**
+ * Loads aggregates of one class from an event store by folding their events,
+ * and saves what they raised with optimistic concurrency: a save expects the
+ * version the aggregate was loaded at, so a save that lost a race fails with
+ * a `ConcurrencyError` instead of overwriting. `update` retries for you.
+ *
+ * @example
+ * ```ts
+ * const products = new Repository(store, Product);
+ * await products.create('product-anvil', (product) => product.add('Anvil'), { actor: 'staff:dana' });
+ * await products.update('product-anvil', (product) => product.receive(5), {
+ *   actor: 'system:warehouse',
+ *   commandId: 'delivery-100',
+ * });
+ * const anvil = await products.get('product-anvil');
+ * ```
+ */
+export class Repository<TAggregate extends AnyAggregateRoot> {
+  /** The store aggregates are read from and saved to. */
+  readonly store: EventStore<RegistryOf<TAggregate>>;
+  /** The class this repository builds. */
+  readonly aggregateClass: AggregateClass<TAggregate>;
+  readonly #retry: RetryPolicy | undefined;
+
+  /**
+   * @param store The event store; its events must be the aggregate's.
+   * @param aggregateClass The aggregate's class, built as `new aggregateClass(id)`.
+   * @param config `retry`: how `update` retries on conflicts.
+   */
+  constructor(
+    store: EventStore<RegistryOf<TAggregate>>,
+    aggregateClass: AggregateClass<TAggregate>,
+    config: RepositoryConfig = {},
+  ) {
+    resolveRetryPolicy(config.retry);
+    this.store = store;
+    this.aggregateClass = aggregateClass;
+    this.#retry = config.retry;
+  }
+
+  /**
+   * Loads an aggregate: its events, folded through its handlers.
+   *
+   * @param id The aggregate's id.
+   * @param options `asOf`: load it as it was at a version, a position or a
+   *   time. Such an aggregate is read-only.
+   * @returns The aggregate, or `undefined` when there is none with this id
+   *   (or there was none yet at `asOf`).
+   * @throws {EntityTypeMismatchError} The entity is of another type.
+   * @throws {UnhandledEventError} It has an event the aggregate has no handler for.
+   */
+  async load(id: string, options: LoadOptions = {}): Promise<TAggregate | undefined> {
+    return (await this.#read(id, options.asOf))?.aggregate;
+  }
+
+  /**
+   * Loads an aggregate that must exist.
+   *
+   * @param id The aggregate's id.
+   * @param options `asOf`: as {@link Repository.load}.
+   * @returns The aggregate.
+   * @throws {AggregateNotFoundError} There is none with this id (at `asOf`).
+   * @throws {EntityTypeMismatchError} The entity is of another type.
+   * @throws {UnhandledEventError} It has an event the aggregate has no handler for.
+   */
+  async get(id: string, options: LoadOptions = {}): Promise<TAggregate> {
+    const loaded = await this.#read(id, options.asOf);
+    if (loaded === undefined) {
+      throw new AggregateNotFoundError(new this.aggregateClass(id).type, id, options.asOf);
+    }
+    return loaded.aggregate;
+  }
+
+  /**
+   * Writes an aggregate's pending events, expecting the version it was
+   * loaded at (`'new'` for a new one), then marks them saved.
+   *
+   * @param aggregate The aggregate.
+   * @param options The actor, and the metadata for its events.
+   * @returns `saved` with the position and new version; `unchanged` when
+   *   nothing was pending; `duplicate` when the command id was saved before.
+   * @throws {ConcurrencyError} It changed since it was loaded: load it again.
+   * @throws {ReadOnlyAggregateError} It was loaded as of a point in the past.
+   */
+  async save(aggregate: TAggregate, options: SaveOptions): Promise<SaveResult> {
+    const result = await this.saveAll([aggregate], options);
+    switch (result.kind) {
+      case 'saved':
+        return { kind: 'saved', position: result.position, version: aggregate.version };
+      case 'unchanged':
+        return { kind: 'unchanged', version: aggregate.version };
+      case 'duplicate':
+        return result;
+    }
+  }
+
+  /**
+   * Writes the pending events of several aggregates — of any classes on this
+   * store — as one publication: all at one position, or none of them.
+   *
+   * @param aggregates The aggregates; those with nothing pending are skipped.
+   * @param options The actor, and the metadata for the events.
+   * @returns `saved` with the position and the versions; `unchanged`;
+   *   `duplicate` when the command id was saved before.
+   * @throws {ConcurrencyError} One of them changed since it was loaded: nothing was written.
+   * @throws {ReadOnlyAggregateError} One was loaded as of a point in the past.
+   */
+  async saveAll(
+    aggregates: readonly AggregateOf<RegistryOf<TAggregate>>[],
+    options: SaveOptions,
+  ): Promise<SaveAllResult> {
+    const internals = aggregateInternals();
+    for (const aggregate of aggregates) {
+      const asOf = internals.asOf(aggregate);
+      if (asOf !== undefined) throw new ReadOnlyAggregateError(aggregate.type, aggregate.id, asOf);
+    }
+    const changed = aggregates.filter((aggregate) => internals.unsaved(aggregate).length > 0);
+    if (changed.length === 0) return { kind: 'unchanged' };
+    const { actor, commandId, causationId, correlationId, headers } = options;
+    const result = await this.store.publish({
+      actor,
+      commandId,
+      causationId,
+      correlationId,
+      headers,
+      entities: changed.map((aggregate) => ({
+        id: aggregate.id,
+        type: aggregate.type,
+        expectedVersion: aggregate.version === -1 ? 'new' : aggregate.version,
+        events: internals.unsaved(aggregate) as readonly EventInput<RegistryOf<TAggregate>>[],
+      })),
+    });
+    if (result.duplicate) {
+      return { kind: 'duplicate', position: result.position, versions: result.versions };
+    }
+    changed.forEach((aggregate, index) => {
+      internals.markSaved(aggregate, (result.versions[index] as { version: number }).version);
+    });
+    return { kind: 'saved', position: result.position, versions: result.versions };
+  }
+
+  /**
+   * Runs a command on an existing aggregate: loads it, calls `command`, and
+   * saves what it raised. When another writer changed the aggregate in
+   * between, it loads it again and runs the command again, up to
+   * `retry.retries` times with a jittered, growing wait.
+   *
+   * With a `commandId` a command runs once: when the aggregate's history
+   * already holds the command's events, or the store has seen the id, it is
+   * not run again and nothing is written.
+   *
+   * @param id The aggregate's id.
+   * @param command Checks the invariants and raises events; may be async.
+   *   It may run more than once, so it must do nothing but decide.
+   * @param options The actor, the metadata, and a retry policy.
+   * @returns `saved`, `unchanged` (nothing raised) or `duplicate`.
+   * @throws {AggregateNotFoundError} There is no aggregate with this id.
+   * @throws {ConcurrencyError} It still conflicted after the last retry.
+   */
+  async update(
+    id: string,
+    command: (aggregate: TAggregate) => void | Promise<void>,
+    options: UpdateOptions,
+  ): Promise<CommandResult<TAggregate>> {
+    const policy = resolveRetryPolicy(this.#retry, options.retry);
+    for (let attempt = 1; ; attempt++) {
+      const loaded = await this.#read(id, undefined);
+      if (loaded === undefined) {
+        throw new AggregateNotFoundError(new this.aggregateClass(id).type, id);
+      }
+      const previous = findCommand(loaded.history, options.commandId);
+      if (previous !== undefined) {
+        return { kind: 'duplicate', position: previous.position, attempts: attempt };
+      }
+      try {
+        return await this.#run(loaded.aggregate, command, options, attempt);
+      } catch (error) {
+        await this.#beforeRetry(error, attempt, policy);
+      }
+    }
+  }
+
+  /**
+   * Runs a command on a new aggregate and saves what it raised, expecting
+   * the aggregate not to exist yet.
+   *
+   * @param id The new aggregate's id.
+   * @param command Raises its first events; may be async.
+   * @param options The actor and the metadata.
+   * @returns `saved`, `unchanged` (nothing raised: it still does not exist)
+   *   or `duplicate` (the command id was saved before).
+   * @throws {ConcurrencyError} An aggregate with this id exists already.
+   */
+  async create(
+    id: string,
+    command: (aggregate: TAggregate) => void | Promise<void>,
+    options: SaveOptions,
+  ): Promise<CommandResult<TAggregate>> {
+    return this.#run(new this.aggregateClass(id), command, options, 1);
+  }
+
+  async #run(
+    aggregate: TAggregate,
+    command: (aggregate: TAggregate) => void | Promise<void>,
+    options: SaveOptions,
+    attempts: number,
+  ): Promise<CommandResult<TAggregate>> {
+    await command(aggregate);
+    const events = aggregate.pendingEvents;
+    const result = await this.save(aggregate, options);
+    switch (result.kind) {
+      case 'saved':
+        return {
+          kind: 'saved',
+          aggregate,
+          position: result.position,
+          version: result.version,
+          events,
+          attempts,
+        };
+      case 'unchanged':
+        return { kind: 'unchanged', aggregate, attempts };
+      case 'duplicate':
+        return { kind: 'duplicate', position: result.position, attempts };
+    }
+  }
+
+  async #beforeRetry(error: unknown, attempt: number, policy: ResolvedRetryPolicy): Promise<void> {
+    if (!isFactlineError(error, 'CONCURRENCY') || attempt > policy.retries) throw error;
+    policy.onConflict?.(error, attempt);
+    const delay = backoffDelay(attempt, policy);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+
+  /** Reads and folds an aggregate; `undefined` when it does not exist (at `asOf`). */
+  async #read(
+    id: string,
+    asOf: AsOf | undefined,
+  ): Promise<Loaded<TAggregate, RegistryOf<TAggregate>> | undefined> {
+    const aggregate = new this.aggregateClass(id);
+    const upTo = asOf === undefined ? undefined : upToOf(asOf);
+    const entity = await this.store.getEntity(id);
+    if (entity === undefined) return undefined;
+    if (entity.type !== aggregate.type) {
+      throw new EntityTypeMismatchError(id, aggregate.type, entity.type);
+    }
+    // A snapshot store plugs in here: restore the state, start the aggregate
+    // at the snapshot's version, and read only the events after it.
+    const events = await this.store.readEntity(id, { after: aggregate.version, upTo });
+    const history = asOf === undefined ? events : events.filter(isAtOrBefore(asOf));
+    if (history.length === 0) return undefined;
+    foldInto(aggregate, history);
+    if (asOf !== undefined) aggregateInternals().freeze(aggregate, asOf);
+    return { aggregate, history };
+  }
+}
+
+/** The ordinal to read up to for a point in the past; checks the point. */
+function upToOf(asOf: AsOf): number | undefined {
+  if (asOf.version !== undefined) {
+    if (!Number.isSafeInteger(asOf.version) || asOf.version < 0) {
+      throw new InvalidArgumentError(
+        `asOf.version must be an integer >= 0; got ${String(asOf.version)}.`,
+      );
+    }
+    return asOf.version;
+  }
+  if (asOf.position !== undefined) {
+    if (!Number.isSafeInteger(asOf.position) || asOf.position < 0) {
+      throw new InvalidArgumentError(
+        `asOf.position must be an integer >= 0; got ${String(asOf.position)}.`,
+      );
+    }
+    return undefined;
+  }
+  if (!(asOf.time instanceof Date) || Number.isNaN(asOf.time.getTime())) {
+    throw new InvalidArgumentError('asOf.time must be a valid Date.');
+  }
+  return undefined;
+}
+
+/**
+ * Keeps the prefix of a history up to a position or a time. A fold needs a
+ * prefix: the first event past the point ends it, even if a later one (an
+ * `'any'` write stamped earlier) would be before it.
+ */
+function isAtOrBefore(asOf: AsOf): (event: StoredEventBase) => boolean {
+  let open = true;
+  return (event) => {
+    if (asOf.position !== undefined) open &&= event.position <= asOf.position;
+    else if (asOf.time !== undefined) open &&= event.timestamp.getTime() <= asOf.time.getTime();
+    return open;
+  };
+}
+
+/** The last event of a history that a command id wrote. */
+function findCommand<TEvent extends { readonly metadata: { readonly commandId?: string } }>(
+  history: readonly TEvent[],
+  commandId: string | undefined,
+): TEvent | undefined {
+  if (commandId === undefined) return undefined;
+  return history.findLast((event) => event.metadata.commandId === commandId);
+}
