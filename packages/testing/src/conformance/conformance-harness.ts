@@ -1,13 +1,7 @@
-import type { Provider } from '@factline/core';
+import type { JsonValue, Provider } from '@factline/core';
 
-/** A value that survives `JSON.stringify` and `JSON.parse` unchanged. */
-export type JsonValue =
-  | string
-  | number
-  | boolean
-  | null
-  | readonly JsonValue[]
-  | { readonly [key: string]: JsonValue };
+/** A value that survives `JSON.stringify` and `JSON.parse` unchanged (core's type). */
+export type { JsonValue };
 
 /**
  * How writer processes reach the harness's store. The suite starts several
