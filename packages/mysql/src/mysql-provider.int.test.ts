@@ -79,6 +79,7 @@ describe.runIf(available)('MysqlProvider on a real server', () => {
           `GRANT SELECT, INSERT, UPDATE ON \`${database}\`.Entities TO '${user}'@'${host}'`,
           `GRANT SELECT, INSERT, UPDATE ON \`${database}\`.Head TO '${user}'@'${host}'`,
           `GRANT SELECT, INSERT, UPDATE ON \`${database}\`.Commands TO '${user}'@'${host}'`,
+          `GRANT SELECT, INSERT, UPDATE ON \`${database}\`.Snapshots TO '${user}'@'${host}'`,
           `GRANT SELECT ON \`${database}\`.Migrations TO '${user}'@'${host}'`,
         ]) {
           await admin.query(grant);
@@ -99,6 +100,13 @@ describe.runIf(available)('MysqlProvider on a real server', () => {
         });
         expect(result.duplicate).toBe(false);
         expect(await appStore.readEntity('least-1')).toHaveLength(1);
+        const snapshot = { entityId: 'least-1', type: 'Thing', version: 0, schemaVersion: 1 };
+        await appStore.writeSnapshot({ ...snapshot, state: { name: 'l' } });
+        await appStore.writeSnapshot({ ...snapshot, version: 1, state: { name: 'newer' } });
+        expect(await appStore.readSnapshot('least-1')).toMatchObject({
+          version: 1,
+          state: { name: 'newer' },
+        });
         await expect(raw.query('UPDATE Events SET actor = ?', ['x'])).rejects.toThrow(/denied/);
         await expect(raw.query('DELETE FROM Events')).rejects.toThrow(/denied/);
       } finally {
@@ -113,12 +121,12 @@ describe.runIf(available)('MysqlProvider on a real server', () => {
       const [rows] = await admin.query<mysql.RowDataPacket[]>(
         `SELECT version FROM \`${database}\`.Migrations ORDER BY version`,
       );
-      expect(rows.map((row) => row.version)).toEqual([1]);
+      expect(rows.map((row) => row.version)).toEqual([1, 2]);
       await store.migrate();
       const [again] = await admin.query<mysql.RowDataPacket[]>(
         `SELECT COUNT(*) AS count FROM \`${database}\`.Migrations`,
       );
-      expect(Number(again[0]?.count)).toBe(1);
+      expect(Number(again[0]?.count)).toBe(2);
     });
 
     it('keeps ids apart that differ only in case or trailing spaces', async () => {
@@ -164,6 +172,7 @@ describe.runIf(available)('MysqlProvider on a real server', () => {
           'other_Head',
           'other_Migrations',
           'other_Projections',
+          'other_Snapshots',
         ]);
       } finally {
         await prefixed.close();

@@ -6,6 +6,7 @@ import type {
   Provider,
   PublicationRecord,
   PublishOutcome,
+  SnapshotRow,
 } from '@factline/core';
 import {
   GroupCommitter,
@@ -216,6 +217,34 @@ export class MysqlProvider implements Provider {
     const [row] = await this.#read('getEntity', this.#sql.getEntity, [entityId]);
     if (row === undefined) return undefined;
     return { id: row[0] as string, type: row[1] as string, version: toInteger(row[2]) };
+  }
+
+  async readSnapshot(entityId: string): Promise<SnapshotRow | undefined> {
+    const [row] = await this.#read('readSnapshot', this.#sql.readSnapshot, [entityId]);
+    if (row === undefined) return undefined;
+    return {
+      entityId: row[0] as string,
+      type: row[1] as string,
+      version: toInteger(row[2]),
+      schemaVersion: Number(row[3]),
+      state: row[4] as string,
+      takenAt: Number(row[5]),
+    };
+  }
+
+  async writeSnapshot(row: SnapshotRow): Promise<void> {
+    try {
+      await run(this.pool, this.#sql.writeSnapshot, [
+        row.entityId,
+        row.type,
+        row.version,
+        row.schemaVersion,
+        row.state,
+        row.takenAt,
+      ]);
+    } catch (error) {
+      throw new ProviderError(this.name, 'writeSnapshot', error);
+    }
   }
 
   async close(): Promise<void> {

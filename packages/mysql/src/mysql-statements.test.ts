@@ -32,6 +32,8 @@ describe('mysqlStatements', () => {
     expect(placeholders(sql.setVersions(2))).toBe(8);
     expect(placeholders(sql.lockEntities(8))).toBe(8);
     expect(placeholders(sql.findCommands(4))).toBe(4);
+    expect(placeholders(sql.writeSnapshot)).toBe(6);
+    expect(placeholders(sql.readSnapshot)).toBe(1);
     expect(sql.insertEvents(3)).toBe(sql.insertEvents(3));
   });
 });

@@ -52,6 +52,7 @@ export function mysqlStatements(database: string | undefined, prefix: string) {
   const commands = table('Commands');
   const head = table('Head');
   const migrations = table('Migrations');
+  const snapshots = table('Snapshots');
   const options = (collation: string) =>
     `ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation} ROW_FORMAT=DYNAMIC`;
   const text = (collation: string) => `CHARACTER SET utf8mb4 COLLATE ${collation}`;
@@ -145,6 +146,20 @@ export function mysqlStatements(database: string | undefined, prefix: string) {
             SELECT 1, COALESCE(MAX(\`position\`), 0) FROM ${events}`,
         ],
       },
+      {
+        version: 2,
+        description: 'Snapshots',
+        statements: [
+          `CREATE TABLE IF NOT EXISTS ${snapshots} (
+            entity_id VARCHAR(255) ${text(collation)} NOT NULL PRIMARY KEY,
+            type VARCHAR(255) ${text(collation)} NOT NULL,
+            version BIGINT NOT NULL,
+            schema_version INT NOT NULL,
+            state LONGTEXT ${text(collation)} NOT NULL,
+            taken_at DOUBLE NOT NULL
+          ) ${options(collation)}`,
+        ],
+      },
     ],
     maxAllowedPacket: 'SELECT @@max_allowed_packet',
     // Read committed: no gap locks (a locking read of an id that does not
@@ -180,6 +195,19 @@ export function mysqlStatements(database: string | undefined, prefix: string) {
     insertCommands,
     getEntity: `SELECT id, type, version FROM ${entities} WHERE id = ?`,
     headPosition: `SELECT COALESCE(MAX(\`position\`), 0) FROM ${events}`,
+    readSnapshot: `SELECT entity_id, type, version, schema_version, state, taken_at
+      FROM ${snapshots} WHERE entity_id = ?`,
+    // Replaces only an older snapshot: a late writer never puts an older state
+    // back. Assignments run left to right, so \`version\` moves last. VALUES()
+    // rather than a row alias: MariaDB has no alias.
+    writeSnapshot: `INSERT INTO ${snapshots} (entity_id, type, version, schema_version, state, taken_at)
+      VALUES (?, ?, ?, ?, ?, ?)
+      ON DUPLICATE KEY UPDATE
+        type = IF(version < VALUES(version), VALUES(type), type),
+        schema_version = IF(version < VALUES(version), VALUES(schema_version), schema_version),
+        state = IF(version < VALUES(version), VALUES(state), state),
+        taken_at = IF(version < VALUES(version), VALUES(taken_at), taken_at),
+        version = GREATEST(version, VALUES(version))`,
     readEntity: `SELECT ${eventColumns} FROM ${events}
       WHERE entity_id = ? AND ordinal > ? AND ordinal <= ? ORDER BY ordinal`,
     // Core makes a publication's ids increase in publication order (UUID v7).

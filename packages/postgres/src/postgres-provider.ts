@@ -4,6 +4,7 @@ import type {
   Provider,
   PublicationRecord,
   PublishOutcome,
+  SnapshotRow,
 } from '@factline/core';
 import {
   GroupCommitter,
@@ -145,6 +146,27 @@ export class PostgresProvider implements Provider {
     const result = await this.#query<EntityRow>('getEntity', this.#sql.getEntity, [entityId]);
     const row = result.rows[0];
     return row === undefined ? undefined : { ...row, version: Number(row.version) };
+  }
+
+  async readSnapshot(entityId: string): Promise<SnapshotRow | undefined> {
+    const result = await this.#query<SnapshotRow>('readSnapshot', this.#sql.readSnapshot, [
+      entityId,
+    ]);
+    const row = result.rows[0];
+    return row === undefined
+      ? undefined
+      : { ...row, version: Number(row.version), takenAt: Number(row.takenAt) };
+  }
+
+  async writeSnapshot(row: SnapshotRow): Promise<void> {
+    await this.#query('writeSnapshot', this.#sql.writeSnapshot, [
+      row.entityId,
+      row.type,
+      row.version,
+      row.schemaVersion,
+      row.state,
+      row.takenAt,
+    ]);
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@ export function postgresStatements(schema: string, prefix: string) {
   const commands = name('Commands');
   const head = name('Head');
   const migrations = name('Migrations');
+  const snapshots = name('Snapshots');
   const publish = name('publish');
   const eventColumns =
     'id, entity_id AS "entityId", name, schema_version AS "schemaVersion", details, actor, timestamp, ordinal, position, metadata';
@@ -65,10 +66,31 @@ export function postgresStatements(schema: string, prefix: string) {
           INSERT INTO ${head} (id, position) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
           ${publishFunction(publish, { entities, events, commands, head })}`,
       },
+      {
+        version: 2,
+        description: 'Snapshots',
+        sql: `
+          CREATE TABLE IF NOT EXISTS ${snapshots} (
+            entity_id TEXT NOT NULL PRIMARY KEY,
+            type TEXT NOT NULL,
+            version BIGINT NOT NULL,
+            schema_version INT NOT NULL,
+            state TEXT NOT NULL,
+            taken_at DOUBLE PRECISION NOT NULL
+          );`,
+      },
     ],
     publish: `SELECT ${publish}($1::json) AS outcomes`,
     getEntity: `SELECT id, type, version FROM ${entities} WHERE id = $1`,
     headPosition: `SELECT COALESCE(MAX(position), 0) AS position FROM ${events}`,
+    readSnapshot: `SELECT entity_id AS "entityId", type, version, schema_version AS "schemaVersion", state, taken_at AS "takenAt"
+      FROM ${snapshots} WHERE entity_id = $1`,
+    // Replaces only an older snapshot: a late writer never puts an older state back.
+    writeSnapshot: `INSERT INTO ${snapshots} AS s (entity_id, type, version, schema_version, state, taken_at)
+      VALUES ($1, $2, $3, $4, $5, $6)
+      ON CONFLICT (entity_id) DO UPDATE SET type = EXCLUDED.type, version = EXCLUDED.version,
+        schema_version = EXCLUDED.schema_version, state = EXCLUDED.state, taken_at = EXCLUDED.taken_at
+      WHERE s.version < EXCLUDED.version`,
     readEntity: `SELECT ${eventColumns} FROM ${events}
       WHERE entity_id = $1 AND ordinal > $2 AND ordinal <= $3 ORDER BY ordinal`,
     // Core makes a publication's ids increase in publication order (UUID v7).

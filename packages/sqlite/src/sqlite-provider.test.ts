@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteHarness } from './sqlite-conformance-harness.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 import { SqliteProvider } from './sqlite-provider.js';
+import { sqliteStatements } from './sqlite-statements.js';
 
 describeProviderConformance('sqlite', createSqliteHarness);
 
@@ -115,5 +116,37 @@ describe('SqliteProvider', () => {
 
     expect(await store.getEntity('memory')).toEqual({ id: 'memory', type: 'Note', version: 0 });
     await store.close();
+  });
+
+  it('upgrades a store of migration 1 to the Snapshots table, keeping its events', async () => {
+    const database = new Database(join(directory, 'v1.db')) as unknown as SqliteDatabase;
+    const sql = sqliteStatements('');
+    const [first] = sql.migrations;
+    database.exec(sql.migrationsTable);
+    database.exec((first as { sql: string }).sql);
+    database.prepare(sql.recordMigration).run(1, 'migration 1', 0);
+    const store = new EventStore({ provider: new SqliteProvider({ database }), events });
+    await store.publish(note('old', 'before snapshots'));
+
+    await store.migrate();
+    await store.writeSnapshot({
+      entityId: 'old',
+      type: 'Note',
+      version: 0,
+      schemaVersion: 1,
+      state: { notes: ['before snapshots'] },
+    });
+
+    expect(
+      database.prepare('SELECT version FROM Migrations ORDER BY version').pluck().all(),
+    ).toEqual([1, 2]);
+    expect(await store.readSnapshot('old')).toMatchObject({
+      version: 0,
+      state: { notes: ['before snapshots'] },
+    });
+    expect((await store.readEntity('old')).map((event) => event.details.note)).toEqual([
+      'before snapshots',
+    ]);
+    database.close();
   });
 });

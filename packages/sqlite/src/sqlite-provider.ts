@@ -6,6 +6,7 @@ import type {
   Provider,
   PublicationRecord,
   PublishOutcome,
+  SnapshotRow,
 } from '@factline/core';
 import { InvalidArgumentError, ProviderError, toProtocolTimestamp } from '@factline/core';
 import Database from 'better-sqlite3';
@@ -126,6 +127,21 @@ export class SqliteProvider implements Provider {
 
   async getEntity(entityId: string): Promise<EntityRow | undefined> {
     return this.#statement(this.#sql.getEntity).get(entityId) as EntityRow | undefined;
+  }
+
+  async readSnapshot(entityId: string): Promise<SnapshotRow | undefined> {
+    return this.#statement(this.#sql.readSnapshot).get(entityId) as SnapshotRow | undefined;
+  }
+
+  async writeSnapshot(row: SnapshotRow): Promise<void> {
+    this.#statement(this.#sql.writeSnapshot).run(
+      row.entityId,
+      row.type,
+      row.version,
+      row.schemaVersion,
+      row.state,
+      row.takenAt,
+    );
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,7 @@ export function sqliteStatements(prefix: string) {
   const events = table('Events');
   const commands = table('Commands');
   const migrations = table('Migrations');
+  const snapshots = table('Snapshots');
   // The provider reads these rows as arrays: keep this order in step with its `EventColumns`.
   const eventColumns =
     'id, entity_id AS entityId, name, schema_version AS schemaVersion, details, actor, timestamp, ordinal, position, metadata';
@@ -54,6 +55,19 @@ export function sqliteStatements(prefix: string) {
             versions TEXT NOT NULL
           );`,
       },
+      {
+        version: 2,
+        description: 'Snapshots',
+        sql: `
+          CREATE TABLE IF NOT EXISTS ${snapshots} (
+            entity_id TEXT NOT NULL PRIMARY KEY,
+            type TEXT NOT NULL,
+            version INT NOT NULL,
+            schema_version INT NOT NULL,
+            state TEXT NOT NULL,
+            taken_at REAL NOT NULL
+          );`,
+      },
     ],
     findCommand: `SELECT position, versions FROM ${commands} WHERE command_id = ?`,
     insertCommand: `INSERT INTO ${commands} (command_id, position, versions) VALUES (?, ?, ?)`,
@@ -65,6 +79,14 @@ export function sqliteStatements(prefix: string) {
     insertEvent: `INSERT INTO ${events}
       (entity_id, name, details, actor, timestamp, ordinal, position, id, schema_version, metadata)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    readSnapshot: `SELECT entity_id AS entityId, type, version, schema_version AS schemaVersion, state, taken_at AS takenAt
+      FROM ${snapshots} WHERE entity_id = ?`,
+    // Replaces only an older snapshot: a late writer never puts an older state back.
+    writeSnapshot: `INSERT INTO ${snapshots} (entity_id, type, version, schema_version, state, taken_at)
+      VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (entity_id) DO UPDATE SET type = excluded.type, version = excluded.version,
+        schema_version = excluded.schema_version, state = excluded.state, taken_at = excluded.taken_at
+      WHERE ${snapshots}.version < excluded.version`,
     readEntity: `SELECT ${eventColumns} FROM ${events}
       WHERE entity_id = ? AND ordinal > ? AND ordinal <= ? ORDER BY ordinal`,
     // Within a position, rowid is insertion order: the order of the publication.

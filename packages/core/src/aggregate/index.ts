@@ -23,4 +23,5 @@ export type { RepositoryConfig } from './repository-config.js';
 export type { RetryPolicy } from './retry-policy.js';
 export type { SaveOptions } from './save-options.js';
 export type { SaveAllResult, SaveResult } from './save-result.js';
+export type { SnapshotFailure, SnapshotPolicy, Snapshottable } from './snapshot-policy.js';
 export { UnhandledEventError } from './unhandled-event-error.js';

@@ -21,6 +21,13 @@ import {
 } from './retry-policy.js';
 import type { SaveOptions } from './save-options.js';
 import type { SaveAllResult, SaveResult } from './save-result.js';
+import {
+  asSnapshottable,
+  crossedInterval,
+  type SnapshotFailure,
+  type SnapshotPolicy,
+  snapshotPolicyOf,
+} from './snapshot-policy.js';
 
 /** An aggregate of any class whose events come from one registry. */
 export type AggregateOf<TRegistry> = AnyAggregateRoot & { readonly events: TRegistry };
@@ -60,11 +67,15 @@ export class Repository<TAggregate extends AnyAggregateRoot> {
   /** The class this repository builds. */
   readonly aggregateClass: AggregateClass<TAggregate>;
   readonly #retry: RetryPolicy | undefined;
+  readonly #policy: SnapshotPolicy | undefined;
+  readonly #onSnapshotError: ((error: unknown, failure: SnapshotFailure) => void) | undefined;
 
   /**
    * @param store The event store; its events must be the aggregate's.
    * @param aggregateClass The aggregate's class, built as `new aggregateClass(id)`.
-   * @param config `retry`: how `update` retries on conflicts.
+   * @param config `retry`: how `update` retries on conflicts;
+   *   `onSnapshotError`: told when a snapshot cannot be read or written.
+   * @throws {InvalidArgumentError} The retry policy or the class's snapshot policy is invalid.
    */
   constructor(
     store: EventStore<RegistryOf<TAggregate>>,
@@ -75,10 +86,15 @@ export class Repository<TAggregate extends AnyAggregateRoot> {
     this.store = store;
     this.aggregateClass = aggregateClass;
     this.#retry = config.retry;
+    this.#policy = snapshotPolicyOf(aggregateClass);
+    this.#onSnapshotError = config.onSnapshotError;
   }
 
   /**
-   * Loads an aggregate: its events, folded through its handlers.
+   * Loads an aggregate: its events, folded through its handlers. When its
+   * class declares a snapshot policy and the store keeps snapshots, the
+   * latest snapshot of the policy's version is restored and only the events
+   * after it are folded. Loads `asOf` a point in the past ignore snapshots.
    *
    * @param id The aggregate's id.
    * @param options `asOf`: load it as it was at a version, a position or a
@@ -112,7 +128,10 @@ export class Repository<TAggregate extends AnyAggregateRoot> {
 
   /**
    * Writes an aggregate's pending events, expecting the version it was
-   * loaded at (`'new'` for a new one), then marks them saved.
+   * loaded at (`'new'` for a new one), then marks them saved. When the save
+   * took a snapshotted aggregate past a multiple of its policy's `every`, a
+   * snapshot is written after the commit; if that fails, the save still
+   * succeeds and the error goes to `onSnapshotError`.
    *
    * @param aggregate The aggregate.
    * @param options The actor, and the metadata for its events.
@@ -155,6 +174,7 @@ export class Repository<TAggregate extends AnyAggregateRoot> {
     }
     const changed = aggregates.filter((aggregate) => internals.unsaved(aggregate).length > 0);
     if (changed.length === 0) return { kind: 'unchanged' };
+    const before = changed.map((aggregate) => aggregate.version);
     const { actor, commandId, causationId, correlationId, headers } = options;
     const result = await this.store.publish({
       actor,
@@ -175,6 +195,7 @@ export class Repository<TAggregate extends AnyAggregateRoot> {
     changed.forEach((aggregate, index) => {
       internals.markSaved(aggregate, (result.versions[index] as { version: number }).version);
     });
+    await this.#takeSnapshots(changed, before);
     return { kind: 'saved', position: result.position, versions: result.versions };
   }
 
@@ -276,21 +297,98 @@ export class Repository<TAggregate extends AnyAggregateRoot> {
     id: string,
     asOf: AsOf | undefined,
   ): Promise<Loaded<TAggregate, RegistryOf<TAggregate>> | undefined> {
-    const aggregate = new this.aggregateClass(id);
+    let aggregate = new this.aggregateClass(id);
     const upTo = asOf === undefined ? undefined : upToOf(asOf);
     const entity = await this.store.getEntity(id);
     if (entity === undefined) return undefined;
     if (entity.type !== aggregate.type) {
       throw new EntityTypeMismatchError(id, aggregate.type, entity.type);
     }
-    // A snapshot store plugs in here: restore the state, start the aggregate
-    // at the snapshot's version, and read only the events after it.
+    // Time travel folds from the start: a snapshot may be past the point.
+    const restored = asOf === undefined ? await this.#restore(id, entity.version) : undefined;
+    if (restored !== undefined) aggregate = restored;
     const events = await this.store.readEntity(id, { after: aggregate.version, upTo });
     const history = asOf === undefined ? events : events.filter(isAtOrBefore(asOf));
-    if (history.length === 0) return undefined;
+    if (history.length === 0 && restored === undefined) return undefined;
     foldInto(aggregate, history);
     if (asOf !== undefined) aggregateInternals().freeze(aggregate, asOf);
     return { aggregate, history };
+  }
+
+  /**
+   * A new aggregate with the state of its latest usable snapshot: of its
+   * type, of the policy's version, at most at the entity's version.
+   * `undefined` when there is none, or it cannot be read or restored.
+   */
+  async #restore(id: string, entityVersion: number): Promise<TAggregate | undefined> {
+    const policy = this.#policy;
+    if (policy === undefined || !this.store.supportsSnapshots) return undefined;
+    const aggregate = new this.aggregateClass(id);
+    const snapshottable = asSnapshottable(aggregate);
+    let version: number | undefined;
+    try {
+      const snapshot = await this.store.readSnapshot(id);
+      if (
+        snapshot === undefined ||
+        snapshot.type !== aggregate.type ||
+        snapshot.schemaVersion !== policy.version ||
+        snapshot.version > entityVersion
+      ) {
+        return undefined;
+      }
+      version = snapshot.version;
+      snapshottable.fromSnapshot(snapshot.state);
+      aggregateInternals().startAt(aggregate, snapshot.version);
+      return aggregate;
+    } catch (error) {
+      this.#reportSnapshotError(error, { operation: 'read', type: aggregate.type, id, version });
+      return undefined;
+    }
+  }
+
+  /** Writes a snapshot of each aggregate whose save crossed its policy's interval. */
+  async #takeSnapshots(
+    aggregates: readonly AnyAggregateRoot[],
+    before: readonly number[],
+  ): Promise<void> {
+    if (!this.store.supportsSnapshots) return;
+    for (const [index, aggregate] of aggregates.entries()) {
+      const { id, type, version } = aggregate;
+      try {
+        const policy =
+          aggregate.constructor === this.aggregateClass
+            ? this.#policy
+            : snapshotPolicyOf(aggregate.constructor);
+        if (policy === undefined) continue;
+        if (!crossedInterval(before[index] as number, version, policy.every)) continue;
+        const state = asSnapshottable(aggregate).toSnapshot();
+        await this.store.writeSnapshot({
+          entityId: id,
+          type,
+          version,
+          schemaVersion: policy.version,
+          state,
+        });
+      } catch (error) {
+        this.#reportSnapshotError(error, { operation: 'write', type, id, version });
+      }
+    }
+  }
+
+  /** A snapshot only saves time: its failure is told, never thrown. */
+  #reportSnapshotError(error: unknown, failure: SnapshotFailure): void {
+    try {
+      if (this.#onSnapshotError !== undefined) {
+        this.#onSnapshotError(error, failure);
+        return;
+      }
+    } catch (hookError) {
+      error = hookError;
+    }
+    process.emitWarning(
+      `Could not ${failure.operation} a snapshot of ${failure.type} "${failure.id}"${failure.version === undefined ? '' : ` at version ${failure.version}`}: ${String(error)}`,
+      { code: 'FACTLINE_SNAPSHOT_ERROR', detail: error instanceof Error ? error.stack : undefined },
+    );
   }
 }
 

@@ -9,4 +9,5 @@ export type {
   Provider,
   PublicationRecord,
   PublishOutcome,
+  SnapshotRow,
 } from './provider.js';

@@ -97,6 +97,25 @@ export interface EntityRow {
 }
 
 /**
+ * A `Snapshots` row: an aggregate's state at a version, so that loading it
+ * folds only the events after that version. Snapshots are not events: a newer
+ * one replaces an older one, and deleting them all loses nothing.
+ */
+export interface SnapshotRow {
+  readonly entityId: string;
+  /** The aggregate's type, as in `Entities.type`. */
+  readonly type: string;
+  /** The ordinal of the last event folded into the state. */
+  readonly version: number;
+  /** The version of the aggregate's snapshot format the state was written in. */
+  readonly schemaVersion: number;
+  /** JSON text. */
+  readonly state: string;
+  /** When it was taken, in the protocol's unit (fractional days since the Unix epoch). */
+  readonly takenAt: number;
+}
+
+/**
  * What a database must do for factline. Core owns meaning — validation,
  * ids, metadata, errors, the reading rules; a provider owns SQL.
  *
@@ -137,6 +156,20 @@ export interface Provider {
 
   /** The entity's row, or `undefined` when it has no events. */
   getEntity(entityId: string): Promise<EntityRow | undefined>;
+
+  /**
+   * The entity's snapshot, or `undefined` when it has none. Optional: a
+   * provider without snapshots makes every load fold from the first event.
+   */
+  readSnapshot?(entityId: string): Promise<SnapshotRow | undefined>;
+
+  /**
+   * Stores a snapshot, replacing the entity's snapshot only when that one is
+   * at a lower version (an upsert with `WHERE stored.version < new.version`),
+   * so a late writer never puts an older state back. Optional, with
+   * `readSnapshot`.
+   */
+  writeSnapshot?(row: SnapshotRow): Promise<void>;
 
   /** Releases what the provider opened itself (never the user's own connection). */
   close(): Promise<void>;

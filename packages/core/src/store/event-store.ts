@@ -4,12 +4,16 @@ import { isFactlineError } from '../errors/factline-error.js';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import { ProviderError } from '../errors/provider-error.js';
 import type { EventRegistry } from '../event/event-registry.js';
+import type { JsonValue } from '../event/json-schema-of.js';
+import { toJsonText } from '../event/json-text.js';
+import { fromProtocolTimestamp, toProtocolTimestamp } from '../event/timestamp.js';
 import type { EntityRow, Provider } from '../provider/provider.js';
 import { contiguousPrefix } from './contiguous-prefix.js';
 import { eventFromRow } from './event-from-row.js';
 import type { EventPage } from './event-page.js';
 import { preparePublication } from './prepare-publication.js';
 import type { Publication, PublishResult } from './publication.js';
+import type { Snapshot, SnapshotInput } from './snapshot.js';
 import type { StoredEvent } from './stored-event.js';
 
 /** How to build an {@link EventStore}. */
@@ -235,6 +239,65 @@ export class EventStore<TRegistry extends EventRegistry> {
   async getEntity(entityId: string): Promise<EntityRow | undefined> {
     const row = await this.#call('getEntity', () => this.#provider.getEntity(entityId));
     return row === undefined ? undefined : { ...row, version: Number(row.version) };
+  }
+
+  /** Whether the provider stores snapshots (implements `readSnapshot` and `writeSnapshot`). */
+  get supportsSnapshots(): boolean {
+    return (
+      typeof this.#provider.readSnapshot === 'function' &&
+      typeof this.#provider.writeSnapshot === 'function'
+    );
+  }
+
+  /**
+   * Reads an entity's snapshot.
+   *
+   * @param entityId The entity.
+   * @returns The snapshot, or `undefined` when there is none or the provider
+   *   does not store snapshots.
+   */
+  async readSnapshot(entityId: string): Promise<Snapshot | undefined> {
+    if (!this.supportsSnapshots) return undefined;
+    const row = await this.#call('readSnapshot', async () =>
+      this.#provider.readSnapshot?.(entityId),
+    );
+    if (row === undefined) return undefined;
+    return {
+      entityId: row.entityId,
+      type: row.type,
+      version: Number(row.version),
+      schemaVersion: Number(row.schemaVersion),
+      state: JSON.parse(row.state) as JsonValue,
+      takenAt: fromProtocolTimestamp(Number(row.takenAt)),
+    };
+  }
+
+  /**
+   * Stores a snapshot of an entity, stamped with the store's clock. It
+   * replaces the entity's snapshot only when that one is older (a lower
+   * version). Snapshots are not events: they may be replaced or deleted.
+   *
+   * @param snapshot The entity, its type, the version and the state.
+   * @returns `false` when the provider does not store snapshots, else `true`.
+   * @throws {SerializationError} The state holds a value JSON cannot store exactly.
+   * @throws {InvalidArgumentError} The version or schema version is not an integer >= 0 / >= 1.
+   */
+  async writeSnapshot(snapshot: SnapshotInput): Promise<boolean> {
+    if (!this.supportsSnapshots) return false;
+    assertInteger('version', snapshot.version, 0);
+    assertInteger('schemaVersion', snapshot.schemaVersion, 1);
+    const state = toJsonText(snapshot.state, 'state');
+    await this.#call('writeSnapshot', async () =>
+      this.#provider.writeSnapshot?.({
+        entityId: snapshot.entityId,
+        type: snapshot.type,
+        version: snapshot.version,
+        schemaVersion: snapshot.schemaVersion,
+        state,
+        takenAt: toProtocolTimestamp(this.#clock()),
+      }),
+    );
+    return true;
   }
 
   /**

@@ -9,4 +9,5 @@ export {
 } from './event-store.js';
 export { maxEntityIdLength } from './prepare-publication.js';
 export type { EntityChange, Publication, PublishResult } from './publication.js';
+export type { Snapshot, SnapshotInput } from './snapshot.js';
 export type { EventMetadata, StoredEvent, StoredEventBase } from './stored-event.js';

@@ -9,6 +9,7 @@ import { describeMonotonicVisibility } from './features/describe-monotonic-visib
 import { describeOptimisticConcurrency } from './features/describe-optimistic-concurrency.js';
 import { describeReading } from './features/describe-reading.js';
 import { describeRoundTrips } from './features/describe-round-trips.js';
+import { describeSnapshots } from './features/describe-snapshots.js';
 import { describeValidationBeforeWrite } from './features/describe-validation-before-write.js';
 
 /**
@@ -43,5 +44,6 @@ export function describeProviderConformance(
     describeRoundTrips(world);
     describeReading(world);
     describeMigration(world);
+    describeSnapshots(world);
   });
 }
