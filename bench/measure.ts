@@ -27,6 +27,8 @@ export interface RowPlan {
   /** A smaller trial for warming up, when the full one is slow; defaults to the trials above. */
   readonly warmupFactline?: Trial;
   readonly warmupRaw?: Trial;
+  /** The ratio factline/raw this row must reach, when not the default `targetRatio`. */
+  readonly target?: number;
 }
 
 /** A measured row: events per second, median of its runs. */
@@ -38,6 +40,8 @@ export interface RowResult {
   /** Every run, events per second, in the order they ran. */
   readonly factlineRuns: readonly number[];
   readonly rawRuns: readonly number[];
+  /** The ratio factline/raw this row must reach, when not the default `targetRatio`. */
+  readonly target?: number;
 }
 
 /**
@@ -80,6 +84,7 @@ export async function measureRow(plan: RowPlan): Promise<RowResult> {
     raw: median(rawRuns),
     factlineRuns,
     rawRuns,
+    ...(plan.target === undefined ? {} : { target: plan.target }),
   };
 }
 

@@ -1,7 +1,12 @@
 import type { RowResult } from './measure.js';
 
-/** The ratio factline/raw every row should reach. */
+/** The ratio factline/raw every row should reach, unless the row sets its own. */
 export const targetRatio = 0.8;
+
+/** The ratio a row must reach. */
+export function targetOf(row: RowResult): number {
+  return row.target ?? targetRatio;
+}
 
 /**
  * Prints measured rows as a plain-text table, one section per database.
@@ -10,15 +15,20 @@ export const targetRatio = 0.8;
  * @param rows The rows to print.
  */
 export function printTable(title: string, rows: readonly RowResult[]): void {
+  // A target column only when a row has a target of its own.
+  const showTargets = rows.some((row) => row.target !== undefined);
   const header = ['row', 'factline events/s', 'raw events/s', 'ratio'];
+  if (showTargets) header.push('target');
   const body = rows.map((row) => {
     const ratio = row.factline / row.raw;
-    return [
+    const line = [
       row.name,
       formatRate(row.factline),
       formatRate(row.raw),
-      `${ratio.toFixed(2)}×${ratio < targetRatio ? '  < target' : ''}`,
+      `${ratio.toFixed(2)}×${ratio < targetOf(row) ? '  < target' : ''}`,
     ];
+    if (showTargets) line.push(`≥ ${targetOf(row)}×`);
+    return line;
   });
   const widths = header.map((cell, column) =>
     Math.max(cell.length, ...body.map((line) => (line[column] as string).length)),
