@@ -9,6 +9,7 @@ import type {
   SnapshotRow,
 } from '@factline/core';
 import {
+  distinctCommandIds,
   GroupCommitter,
   InvalidArgumentError,
   isFactlineError,
@@ -133,10 +134,7 @@ export class MysqlProvider implements Provider {
     this.#committer = new GroupCommitter({
       commit: (batch) => this.#commitBatch(batch),
       maxBatchSize: config.maxBatchSize ?? 100,
-      // Two publications with one command id go in separate batches, so the
-      // second one sees the first one's stored result.
-      canJoin: (batch, item) =>
-        item.commandId === null || !batch.some((other) => other.commandId === item.commandId),
+      canJoin: distinctCommandIds,
     });
   }
 

@@ -1,3 +1,4 @@
+export { distinctCommandIds } from './distinct-command-ids.js';
 export { GroupCommitter, type GroupCommitterConfig } from './group-committer.js';
 export type {
   EntityRow,
