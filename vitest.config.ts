@@ -13,6 +13,7 @@ export default defineConfig({
       '@factline/testing': source('testing'),
       '@factline/postgres': source('postgres'),
       '@factline/mysql': source('mysql'),
+      '@factline/projection': source('projection'),
     },
   },
   test: {

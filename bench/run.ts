@@ -9,6 +9,7 @@ import { aggregateNotes, aggregateRows } from './aggregates.js';
 import type { RowResult } from './measure.js';
 import { mysqlNotes, mysqlRows, mysqlTitle, mysqlUnavailable } from './mysql.js';
 import { postgresNotes, postgresRows, postgresTitle, postgresUnavailable } from './postgres.js';
+import { projectionNotes, projectionRows } from './projections.js';
 import { sqliteNotes, sqliteRows, sqliteTitle } from './sqlite.js';
 import { printRuns, printTable, targetOf, targetRatio } from './table.js';
 
@@ -41,6 +42,12 @@ const sections: readonly Section[] = [
     title: mysqlTitle,
     notes: mysqlNotes,
     rows: mysqlRows,
+  },
+  {
+    name: 'projections',
+    title: () => 'Projectors: catch-up and latency',
+    notes: projectionNotes,
+    rows: projectionRows,
   },
   {
     name: 'aggregates',

@@ -1,10 +1,11 @@
 /**
  * Every code block in the docs runs.
  *
- * Each ```ts block of README.md and docs/*.md is written to a file under
- * .factline-tmp/ (inside the repository, so that `@factline/*` resolve to the
- * packages' sources as in every other test), type-checked with the
- * repository's compiler options, and imported: it must not throw. A block
+ * Each ```ts block of README.md, docs/*.md and each package's README.md is
+ * written to a file under .factline-tmp/ (inside the repository, so that
+ * `@factline/*` resolve to the packages' sources as in every other test),
+ * type-checked with the repository's compiler options, and imported: it must
+ * not throw. A block
  * that cannot run is marked with `<!-- not-run -->` on the line before it; it
  * is still type-checked. Shell, SQL and other blocks are not TypeScript and
  * are not run.
@@ -12,7 +13,7 @@
  * The SQL block marked `<!-- ddl: sqlite -->` in docs/protocol.md must be the
  * schema SqliteProvider creates, statement for statement.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SqliteProvider } from '@factline/sqlite';
@@ -81,13 +82,20 @@ function codeBlocks(doc: string, markdown: string): CodeBlock[] {
   return blocks;
 }
 
-const docs = [
+const guides = [
   'README.md',
   ...readdirSync(join(root, 'docs'))
     .filter((name) => name.endsWith('.md'))
     .sort()
     .map((name) => `docs/${name}`),
 ];
+// Package READMEs are what npm shows: their blocks are checked too, though
+// a short one may have nothing that runs on its own.
+const packageReadmes = readdirSync(join(root, 'packages'))
+  .sort()
+  .map((name) => `packages/${name}/README.md`)
+  .filter((doc) => existsSync(join(root, doc)));
+const docs = [...guides, ...packageReadmes];
 const blocks = docs.flatMap((doc) => codeBlocks(doc, readFileSync(join(root, doc), 'utf8')));
 const typescriptBlocks = blocks.filter((block) => typescriptLanguages.has(block.language));
 const runnableBlocks = typescriptBlocks.filter((block) => block.before !== notRunMarker);
@@ -121,7 +129,7 @@ afterAll(() => {
 });
 
 describe('the docs', () => {
-  it.each(docs)('%s has TypeScript blocks that run', (doc) => {
+  it.each(guides)('%s has TypeScript blocks that run', (doc) => {
     expect(runnableBlocks.filter((block) => block.doc === doc).length).toBeGreaterThan(0);
   });
 

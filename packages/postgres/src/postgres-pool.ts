@@ -9,13 +9,32 @@ export interface PostgresQueryConfig {
   readonly text: string;
   readonly values?: unknown[];
   readonly name?: string;
+  /** `'array'`: each row as an array of its columns, in order. */
+  readonly rowMode?: 'array';
 }
 
-/** The subset of pg's `PoolClient` that factline uses. */
-export interface PostgresClient {
+/**
+ * The transaction handle that read-model handlers and inline projections get
+ * on PostgreSQL: the pool's client, inside `BEGIN`. pg's `PoolClient`
+ * satisfies it.
+ *
+ * @example
+ * ```ts
+ * await tx.query('UPDATE stock SET available = available - $1 WHERE sku = $2', [quantity, sku]);
+ * ```
+ */
+export interface PostgresTransaction {
+  query<TRow = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+  ): Promise<PostgresQueryResult<TRow>>;
   query<TRow = Record<string, unknown>>(
     config: PostgresQueryConfig,
   ): Promise<PostgresQueryResult<TRow>>;
+}
+
+/** The subset of pg's `PoolClient` that factline uses. */
+export interface PostgresClient extends PostgresTransaction {
   release(error?: Error | boolean): void;
 }
 

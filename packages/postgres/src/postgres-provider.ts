@@ -1,9 +1,11 @@
 import type {
   EntityRow,
   EventRow,
+  FoldRow,
   Provider,
   PublicationRecord,
   PublishOutcome,
+  SnapshotAndTailRows,
   SnapshotRow,
 } from '@factline/core';
 import {
@@ -14,9 +16,18 @@ import {
   toProtocolTimestamp,
 } from '@factline/core';
 import pg from 'pg';
+import { type BatchStatementRow, batchParameters } from './postgres-batch-statement.js';
 import type { PostgresConfig } from './postgres-config.js';
 import { isRetryablePostgresError } from './postgres-errors.js';
-import type { PostgresPool } from './postgres-pool.js';
+import { postgresFoldStatement } from './postgres-fold-statement.js';
+import type { PostgresPool, PostgresQueryResult } from './postgres-pool.js';
+import { publicationParameters } from './postgres-publication-statement.js';
+import {
+  postgresSnapshotTailStatement,
+  snapshotAndTailFromRows,
+} from './postgres-snapshot-tail-statement.js';
+import { type StoredEntity, statementOutcome } from './postgres-statement-outcome.js';
+import { type StatementWrite, statementWrites } from './postgres-statement-writes.js';
 import { type PostgresStatements, postgresStatements } from './postgres-statements.js';
 
 const identifierPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -39,10 +50,12 @@ export class PostgresProvider implements Provider {
   readonly pool: PostgresPool;
   readonly #ownsPool: boolean;
   readonly #sql: PostgresStatements;
+  readonly #foldStatement: string;
+  readonly #snapshotTailStatement: string;
   readonly #schema: string;
   readonly #statementPrefix: string;
   readonly #maxRetries: number;
-  readonly #committer: GroupCommitter<PublicationRecord, PublishOutcome>;
+  readonly #committer: GroupCommitter<PublicationRecord, BatchOutcome>;
 
   /**
    * @param config A pool, a connection string or pool options; schema and prefix.
@@ -61,6 +74,8 @@ export class PostgresProvider implements Provider {
       );
     }
     this.#sql = postgresStatements(this.#schema, prefix);
+    this.#foldStatement = postgresFoldStatement(this.#schema, prefix);
+    this.#snapshotTailStatement = postgresSnapshotTailStatement(this.#schema, prefix);
     // pg prepares a named statement once per connection; names must differ per schema and prefix.
     this.#statementPrefix = `factline:${this.#schema}:${prefix}:`;
     if (config.pool !== undefined) {
@@ -114,8 +129,13 @@ export class PostgresProvider implements Provider {
     }
   }
 
-  publish(publication: PublicationRecord): Promise<PublishOutcome> {
-    return this.#committer.submit(publication);
+  async publish(publication: PublicationRecord, work?: unknown): Promise<PublishOutcome> {
+    if (work !== undefined) {
+      throw new InvalidArgumentError('Inline projections are not supported by this provider yet.');
+    }
+    const outcome = await this.#committer.submit(publication);
+    if (outcome.kind === 'failed') throw outcome.error;
+    return outcome;
   }
 
   async readEntity(entityId: string, after: number, upTo: number): Promise<EventRow[]> {
@@ -125,6 +145,38 @@ export class PostgresProvider implements Provider {
       upTo,
     ]);
     return result.rows;
+  }
+
+  async readFoldRows(entityId: string, after: number, upTo: number): Promise<FoldRow[]> {
+    try {
+      const result = await this.pool.query<FoldRow>({
+        name: `${this.#statementPrefix}readFoldRows`,
+        text: this.#foldStatement,
+        values: [entityId, after, upTo],
+        rowMode: 'array',
+      });
+      return result.rows;
+    } catch (error) {
+      throw new ProviderError(this.name, 'readFoldRows', error);
+    }
+  }
+
+  async readSnapshotAndTail(
+    entityId: string,
+    type: string,
+    schemaVersion: number,
+  ): Promise<SnapshotAndTailRows> {
+    try {
+      const result = await this.pool.query<unknown[]>({
+        name: `${this.#statementPrefix}readSnapshotAndTail`,
+        text: this.#snapshotTailStatement,
+        values: [entityId, type, schemaVersion],
+        rowMode: 'array',
+      });
+      return snapshotAndTailFromRows(entityId, type, schemaVersion, result.rows);
+    } catch (error) {
+      throw new ProviderError(this.name, 'readSnapshotAndTail', error);
+    }
   }
 
   async readPositions(after: number, count: number): Promise<EventRow[]> {
@@ -179,17 +231,94 @@ export class PostgresProvider implements Provider {
     }
   }
 
-  /** One round trip: the whole batch in one statement, retried on deadlocks. */
-  async #commitBatch(batch: PublicationRecord[]): Promise<PublishOutcome[]> {
-    const text = batchJson(batch);
+  /**
+   * One round trip for a batch: the compare-and-set statements when every
+   * publication fits them, else the `publish(json)` function. Publications the
+   * statements leave undecided (a concurrent writer won just then; nothing of
+   * them was written) go to the function in a second round trip.
+   */
+  async #commitBatch(batch: PublicationRecord[]): Promise<BatchOutcome[]> {
+    const writes = statementWrites(batch);
+    if (writes === undefined) return this.#publishThroughFunction(batch);
+    const outcomes = await this.#publishThroughStatement(writes);
+    const undecided = batch.filter((_, index) => outcomes[index] === undefined);
+    if (undecided.length === 0) return outcomes as PublishOutcome[];
+    let decided: BatchOutcome[];
+    try {
+      decided = await this.#publishThroughFunction(undecided);
+    } catch (error) {
+      // The rest of the batch is committed: only the undecided publications fail.
+      decided = undecided.map(() => ({ kind: 'failed', error }));
+    }
+    let next = 0;
+    return outcomes.map((outcome) => outcome ?? (decided[next++] as BatchOutcome));
+  }
+
+  /** The batch through `publish(json)`: any publication, applied in batch order. */
+  async #publishThroughFunction(batch: readonly PublicationRecord[]): Promise<PublishOutcome[]> {
+    const result = await this.#write<{ outcomes: PublishOutcome[] }>('publish', this.#sql.publish, [
+      batchJson(batch),
+    ]);
+    return (result.rows[0] as { outcomes: PublishOutcome[] }).outcomes;
+  }
+
+  /**
+   * The batch through one compare-and-set statement: the set-based one, or
+   * for a single publication its own, plainer one.
+   *
+   * @returns Per publication its outcome, or `undefined` when it is undecided.
+   */
+  async #publishThroughStatement(
+    writes: readonly StatementWrite[],
+  ): Promise<(PublishOutcome | undefined)[]> {
+    if (writes.length === 1) return [await this.#publishOne(writes[0] as StatementWrite)];
+    const result = await this.#write<BatchStatementRow>(
+      'publish-batch',
+      this.#sql.publishBatch,
+      batchParameters(writes),
+    );
+    return writes.map((write, index) => {
+      const row = result.rows[index] as BatchStatementRow;
+      const stored =
+        row.storedType === null
+          ? undefined
+          : { type: row.storedType, version: row.storedVersion ?? 0 };
+      return statementOutcome(write, row.position, stored);
+    });
+  }
+
+  /** A batch of one: its statement, and only when that fails, a read of the entity to say why. */
+  async #publishOne(write: StatementWrite): Promise<PublishOutcome | undefined> {
+    const sql = this.#sql;
+    const [statement, text] =
+      write.expectedVersion === 'new'
+        ? ['publish-new', sql.publishNew]
+        : ['publish-existing', sql.publishExisting];
+    const result = await this.#write<{ position: string }>(
+      statement,
+      text,
+      publicationParameters(write),
+    );
+    const published = result.rows[0];
+    if (published !== undefined) return statementOutcome(write, published.position, undefined);
+    // Nothing was written (and nothing else is in this batch): a fresh read says why.
+    const stored = await this.#write<StoredEntity>('getEntity', sql.getEntity, [write.id]);
+    return statementOutcome(write, null, stored.rows[0]);
+  }
+
+  /** One write statement in its own transaction, retried on deadlocks and serialization failures. */
+  async #write<TRow>(
+    statement: string,
+    text: string,
+    values: unknown[],
+  ): Promise<PostgresQueryResult<TRow>> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const result = await this.pool.query<{ outcomes: PublishOutcome[] }>({
-          name: `${this.#statementPrefix}publish`,
-          text: this.#sql.publish,
-          values: [text],
+        return await this.pool.query<TRow>({
+          name: this.#statementPrefix + statement,
+          text,
+          values,
         });
-        return (result.rows[0] as { outcomes: PublishOutcome[] }).outcomes;
       } catch (error) {
         if (attempt < this.#maxRetries && isRetryablePostgresError(error)) {
           await delay(2 ** attempt * 5 * (0.5 + Math.random()));
@@ -200,6 +329,12 @@ export class PostgresProvider implements Provider {
     }
   }
 }
+
+/**
+ * What the group committer gives each publication: its outcome, or the error
+ * of a second round trip that failed after the rest of its batch committed.
+ */
+type BatchOutcome = PublishOutcome | { readonly kind: 'failed'; readonly error: unknown };
 
 /**
  * Builds the batch as JSON text, with each event's details spliced in as

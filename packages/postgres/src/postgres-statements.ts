@@ -1,3 +1,30 @@
+import { createHash } from 'node:crypto';
+import { batchStatement } from './postgres-batch-statement.js';
+import { publicationStatement } from './postgres-publication-statement.js';
+
+/** PostgreSQL's longest name, in bytes (NAMEDATALEN - 1): channels are names. */
+const maxNameLength = 63;
+
+/**
+ * The `LISTEN`/`NOTIFY` channel of one schema and prefix: every publication
+ * transaction notifies it, so watchers in other processes wake up.
+ *
+ * @param schema The schema, checked.
+ * @param prefix The table prefix, checked.
+ * @returns `factline:<schema>:<prefix>`, or a hash of it when that is longer than 63 bytes.
+ */
+export function notificationChannel(schema: string, prefix: string): string {
+  // Checked names are ASCII: characters are bytes. ':' appears in neither, so no two collide.
+  const channel = `factline:${schema}:${prefix}`;
+  if (channel.length <= maxNameLength) return channel;
+  return `factline:${createHash('sha256').update(channel).digest('hex').slice(0, 48)}`;
+}
+
+/** Quotes a value as a SQL string literal. */
+function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
 /**
  * The SQL of the PostgreSQL provider. Names come from a checked schema and
  * prefix and are quoted; every value is a parameter.
@@ -11,9 +38,13 @@ export function postgresStatements(schema: string, prefix: string) {
   const migrations = name('Migrations');
   const snapshots = name('Snapshots');
   const publish = name('publish');
+  const projections = name('Projections');
+  const channel = notificationChannel(schema, prefix);
+  const writes = { entities, events, head, channel: quoteLiteral(channel) };
   const eventColumns =
     'id, entity_id AS "entityId", name, schema_version AS "schemaVersion", details, actor, timestamp, ordinal, position, metadata';
   return {
+    channel,
     createSchema: `CREATE SCHEMA IF NOT EXISTS "${schema}"`,
     // Two processes migrating at once queue on this lock instead of racing.
     lockMigrations: 'SELECT pg_advisory_xact_lock(hashtext($1))',
@@ -79,8 +110,41 @@ export function postgresStatements(schema: string, prefix: string) {
             taken_at DOUBLE PRECISION NOT NULL
           );`,
       },
+      {
+        version: 3,
+        description:
+          'Projections per projector and source, with the event id; ProjectorLeases; publish() notifies',
+        // Rows written by other protocol implementations stay, with projector ''.
+        sql: `
+          ALTER TABLE ${projections} ADD COLUMN IF NOT EXISTS projector TEXT NOT NULL DEFAULT '';
+          ALTER TABLE ${projections} ADD COLUMN IF NOT EXISTS event_id TEXT;
+          ALTER TABLE ${projections} ADD COLUMN IF NOT EXISTS updated_at DOUBLE PRECISION;
+          DO $migration$
+          DECLARE
+            key_name name;
+          BEGIN
+            -- The key of migration 1 (source alone), whatever the server named it.
+            SELECT conname INTO key_name FROM pg_constraint
+              WHERE conrelid = ${quoteLiteral(projections)}::regclass AND contype = 'p';
+            IF key_name IS NOT NULL THEN
+              EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', ${quoteLiteral(projections)}, key_name);
+            END IF;
+          END
+          $migration$;
+          ALTER TABLE ${projections} ADD PRIMARY KEY (projector, source);
+          CREATE TABLE IF NOT EXISTS ${name('ProjectorLeases')} (
+            projector TEXT NOT NULL PRIMARY KEY,
+            owner TEXT NOT NULL,
+            expires_at BIGINT NOT NULL
+          );
+          ${publishFunction(publish, { entities, events, commands, head }, quoteLiteral(channel))}`,
+      },
     ],
     publish: `SELECT ${publish}($1::json) AS outcomes`,
+    // The common case without the function: one entity per publication, no command id, no 'any'.
+    publishNew: publicationStatement(writes, 'new'),
+    publishExisting: publicationStatement(writes, 'existing'),
+    publishBatch: batchStatement(writes),
     getEntity: `SELECT id, type, version FROM ${entities} WHERE id = $1`,
     headPosition: `SELECT COALESCE(MAX(position), 0) AS position FROM ${events}`,
     readSnapshot: `SELECT entity_id AS "entityId", type, version, schema_version AS "schemaVersion", state, taken_at AS "takenAt"
@@ -112,10 +176,20 @@ export type PostgresStatements = ReturnType<typeof postgresStatements>;
  * positions are contiguous and in commit order — one position per successful
  * publication, and all events are inserted at once. The batch is `json`, not
  * `jsonb`, so `details` keep their exact text.
+ *
+ * The provider calls it only for batches the compare-and-set statements
+ * cannot take (several entities in a publication, command ids, `'any'`, an
+ * entity twice), for publications those statements left undecided, and for
+ * publications with inline work (a batch of one, in the provider's own
+ * transaction).
+ *
+ * Since migration 3 it notifies `channel` (a quoted literal) when it wrote
+ * anything; migration 1 created it without.
  */
 function publishFunction(
   fn: string,
   tables: { entities: string; events: string; commands: string; head: string },
+  channel?: string,
 ): string {
   const { entities, events, commands, head } = tables;
   return `
@@ -229,7 +303,12 @@ BEGIN
     -- The last step before inserting: the counter row stays locked until commit.
     UPDATE ${head} SET position = position + cardinality(succeeded) WHERE id = 1
       RETURNING position INTO last_position;
-    base_position := last_position - cardinality(succeeded);
+    base_position := last_position - cardinality(succeeded);${
+      channel === undefined
+        ? ''
+        : `
+    PERFORM pg_notify(${channel}, last_position::text);`
+    }
     INSERT INTO ${events} (entity_id, name, details, actor, timestamp, ordinal, position, id, schema_version, metadata)
       SELECT u.entity_id, u.name, u.details, u.actor, u.timestamp, u.ordinal, base_position + u.publication,
              u.id, u.schema_version, u.metadata

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Provider } from '@factline/core';
 import type { ConformanceHarness, JsonValue } from '@factline/testing';
+import type { SqliteDatabase } from './sqlite-database.js';
 import { SqliteProvider } from './sqlite-provider.js';
 
 /**
@@ -36,6 +37,24 @@ export async function createSqliteHarness(): Promise<ConformanceHarness> {
       return provider;
     },
     worker: { module: import.meta.url, config: database },
+    readModel: {
+      async create(provider) {
+        (provider as SqliteProvider).database.exec(
+          'CREATE TABLE IF NOT EXISTS conformance_read_model (value TEXT NOT NULL)',
+        );
+      },
+      write(transaction, value) {
+        (transaction as SqliteDatabase)
+          .prepare('INSERT INTO conformance_read_model (value) VALUES (?)')
+          .run(value);
+      },
+      async read(provider) {
+        return (provider as SqliteProvider).database
+          .prepare('SELECT value FROM conformance_read_model ORDER BY rowid')
+          .pluck()
+          .all() as string[];
+      },
+    },
     async cleanup() {
       await rm(directory, { recursive: true, force: true });
     },

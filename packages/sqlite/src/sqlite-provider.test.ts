@@ -118,13 +118,14 @@ describe('SqliteProvider', () => {
     await store.close();
   });
 
-  it('upgrades a store of migration 1 to the Snapshots table, keeping its events', async () => {
+  it('upgrades a store of migration 1 to the current tables, keeping its events and checkpoints', async () => {
     const database = new Database(join(directory, 'v1.db')) as unknown as SqliteDatabase;
     const sql = sqliteStatements('');
     const [first] = sql.migrations;
     database.exec(sql.migrationsTable);
     database.exec((first as { sql: string }).sql);
     database.prepare(sql.recordMigration).run(1, 'migration 1', 0);
+    database.prepare('INSERT INTO Projections (source, position) VALUES (?, ?)').run('legacy', 7);
     const store = new EventStore({ provider: new SqliteProvider({ database }), events });
     await store.publish(note('old', 'before snapshots'));
 
@@ -139,7 +140,10 @@ describe('SqliteProvider', () => {
 
     expect(
       database.prepare('SELECT version FROM Migrations ORDER BY version').pluck().all(),
-    ).toEqual([1, 2]);
+    ).toEqual([1, 2, 3]);
+    expect(database.prepare('SELECT projector, source, position FROM Projections').all()).toEqual([
+      { projector: '', source: 'legacy', position: 7 },
+    ]);
     expect(await store.readSnapshot('old')).toMatchObject({
       version: 0,
       state: { notes: ['before snapshots'] },

@@ -1,17 +1,26 @@
 import type {
+  CheckpointKey,
+  CheckpointRow,
+  CheckpointUpdate,
   EntityRow,
   EntityVersion,
   EntityWrite,
   EventRow,
+  FoldRow,
+  LeaseRequest,
+  ProjectionStorage,
   Provider,
   PublicationRecord,
+  PublicationWork,
   PublishOutcome,
   SnapshotRow,
+  TransactionWork,
 } from '@factline/core';
 import { InvalidArgumentError, ProviderError, toProtocolTimestamp } from '@factline/core';
 import Database from 'better-sqlite3';
 import type { SqliteConfig } from './sqlite-config.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
+import { SqliteProjectionStorage } from './sqlite-projection-storage.js';
 import { type SqliteStatements, sqliteStatements } from './sqlite-statements.js';
 
 const tablePrefixPattern = /^[A-Za-z_][A-Za-z0-9_]*$|^$/;
@@ -30,6 +39,38 @@ type EventColumns = [
   string | null,
 ];
 
+/** Wraps what a publication's work threw, to rethrow it as is after the rollback. */
+class WorkFailure {
+  constructor(readonly cause: unknown) {}
+}
+
+/** Runs a publication's work, which must not return a promise: the transaction is synchronous. */
+function runSynchronously(
+  work: PublicationWork<SqliteDatabase>,
+  database: SqliteDatabase,
+  published: { readonly position: number; readonly versions: readonly EntityVersion[] },
+): void {
+  let result: unknown;
+  try {
+    result = work(database, published);
+  } catch (error) {
+    throw new WorkFailure(error);
+  }
+  if (
+    result !== null &&
+    typeof result === 'object' &&
+    typeof (result as { then?: unknown }).then === 'function'
+  ) {
+    (result as Promise<void>).catch(() => undefined);
+    throw new WorkFailure(
+      new InvalidArgumentError(
+        'An inline projection handler returned a promise, but SQLite transactions are synchronous: ' +
+          'its writes after the first await would escape the publication. Make the handler synchronous.',
+      ),
+    );
+  }
+}
+
 /** Thrown inside a transaction to roll it back with an outcome to return. */
 class Rollback {
   constructor(readonly outcome: PublishOutcome) {}
@@ -47,16 +88,20 @@ class Rollback {
  * const provider = new SqliteProvider({ database: 'shop.db' });
  * ```
  */
-export class SqliteProvider implements Provider {
+export class SqliteProvider implements Provider<SqliteDatabase>, ProjectionStorage<SqliteDatabase> {
   readonly name = 'sqlite';
   /** The better-sqlite3 database, for read models that share it. */
   readonly database: SqliteDatabase;
   readonly #ownsDatabase: boolean;
   readonly #sql: SqliteStatements;
   readonly #statements = new Map<string, SqliteStatement>();
-  #publish: ((publication: PublicationRecord) => PublishOutcome) | undefined;
+  readonly #projections: SqliteProjectionStorage;
+  #publish:
+    | ((publication: PublicationRecord, work?: PublicationWork<SqliteDatabase>) => PublishOutcome)
+    | undefined;
   #readEntity: ((...params: unknown[]) => EventRow[]) | undefined;
   #readPositions: ((...params: unknown[]) => EventRow[]) | undefined;
+  #readFoldRows: SqliteStatement | undefined;
 
   /**
    * @param config A path, `':memory:'` or your own `Database`; a table prefix.
@@ -86,6 +131,7 @@ export class SqliteProvider implements Provider {
       this.database = config.database;
       this.#ownsDatabase = false;
     }
+    this.#projections = new SqliteProjectionStorage(this.database, prefix);
   }
 
   async migrate(): Promise<void> {
@@ -106,14 +152,24 @@ export class SqliteProvider implements Provider {
     }).immediate();
   }
 
-  async publish(publication: PublicationRecord): Promise<PublishOutcome> {
+  /** Inline work here gets the `Database` inside `BEGIN IMMEDIATE`, and must be synchronous. */
+  async publish(
+    publication: PublicationRecord,
+    work?: PublicationWork<SqliteDatabase>,
+  ): Promise<PublishOutcome> {
     this.#publish ??= this.#createPublish();
-    return this.#publish(publication);
+    return this.#publish(publication, work);
   }
 
   async readEntity(entityId: string, after: number, upTo: number): Promise<EventRow[]> {
     this.#readEntity ??= this.#prepareRead(this.#sql.readEntity);
     return this.#readEntity(entityId, after, upTo);
+  }
+
+  async readFoldRows(entityId: string, after: number, upTo: number): Promise<FoldRow[]> {
+    // One column, plucked: each row is a string, with no array built around it.
+    this.#readFoldRows ??= this.database.prepare(this.#sql.readFoldRows).pluck();
+    return this.#readFoldRows.all(entityId, after, upTo) as FoldRow[];
   }
 
   async readPositions(after: number, count: number): Promise<EventRow[]> {
@@ -142,6 +198,30 @@ export class SqliteProvider implements Provider {
       row.state,
       row.takenAt,
     );
+  }
+
+  readCheckpoint(key: CheckpointKey): Promise<CheckpointRow | undefined> {
+    return this.#projections.readCheckpoint(key);
+  }
+
+  /** Read-model work here gets the `Database` inside `BEGIN IMMEDIATE`, and must be synchronous. */
+  commitCheckpoint(
+    update: CheckpointUpdate,
+    work?: TransactionWork<SqliteDatabase>,
+  ): Promise<boolean> {
+    return this.#projections.commitCheckpoint(update, work);
+  }
+
+  resetCheckpoint(key: CheckpointKey, work?: TransactionWork<SqliteDatabase>): Promise<void> {
+    return this.#projections.resetCheckpoint(key, work);
+  }
+
+  acquireLease(request: LeaseRequest): Promise<boolean> {
+    return this.#projections.acquireLease(request);
+  }
+
+  releaseLease(projector: string, owner: string): Promise<void> {
+    return this.#projections.releaseLease(projector, owner);
   }
 
   async close(): Promise<void> {
@@ -193,61 +273,68 @@ export class SqliteProvider implements Provider {
     };
   }
 
-  #createPublish(): (publication: PublicationRecord) => PublishOutcome {
+  #createPublish(): (
+    publication: PublicationRecord,
+    work?: PublicationWork<SqliteDatabase>,
+  ) => PublishOutcome {
     const sql = this.#sql;
     const findCommand = this.database.prepare(sql.findCommand);
     const insertCommand = this.database.prepare(sql.insertCommand);
     const nextPosition = this.database.prepare(sql.nextPosition).pluck();
     const insertEvent = this.database.prepare(sql.insertEvent);
-    const transaction = this.database.transaction((publication: PublicationRecord) => {
-      if (publication.commandId !== null) {
-        const previous = findCommand.get(publication.commandId) as
-          | { position: number; versions: string }
-          | undefined;
-        if (previous !== undefined) {
-          return {
-            kind: 'duplicate',
-            position: previous.position,
-            versions: JSON.parse(previous.versions) as EntityVersion[],
-          } satisfies PublishOutcome;
+    const transaction = this.database.transaction(
+      (publication: PublicationRecord, work: PublicationWork<SqliteDatabase> | undefined) => {
+        if (publication.commandId !== null) {
+          const previous = findCommand.get(publication.commandId) as
+            | { position: number; versions: string }
+            | undefined;
+          if (previous !== undefined) {
+            return {
+              kind: 'duplicate',
+              position: previous.position,
+              versions: JSON.parse(previous.versions) as EntityVersion[],
+            } satisfies PublishOutcome;
+          }
         }
-      }
-      const versions: EntityVersion[] = [];
-      const firstOrdinals: number[] = [];
-      for (const entity of publication.entities) {
-        const first = this.#compareAndSet(entity);
-        firstOrdinals.push(first);
-        versions.push({ id: entity.id, version: first + entity.events.length - 1 });
-      }
-      // The position is allocated last, under the write lock held to commit.
-      const position = nextPosition.get() as number;
-      publication.entities.forEach((entity, index) => {
-        let ordinal = firstOrdinals[index] as number;
-        for (const event of entity.events) {
-          insertEvent.run(
-            entity.id,
-            event.name,
-            event.details,
-            event.actor,
-            event.timestamp,
-            ordinal++,
-            position,
-            event.id,
-            event.schemaVersion,
-            event.metadata,
-          );
+        const versions: EntityVersion[] = [];
+        const firstOrdinals: number[] = [];
+        for (const entity of publication.entities) {
+          const first = this.#compareAndSet(entity);
+          firstOrdinals.push(first);
+          versions.push({ id: entity.id, version: first + entity.events.length - 1 });
         }
-      });
-      if (publication.commandId !== null) {
-        insertCommand.run(publication.commandId, position, JSON.stringify(versions));
-      }
-      return { kind: 'published', position, versions } satisfies PublishOutcome;
-    });
-    return (publication) => {
+        // The position is allocated last, under the write lock held to commit.
+        const position = nextPosition.get() as number;
+        publication.entities.forEach((entity, index) => {
+          let ordinal = firstOrdinals[index] as number;
+          for (const event of entity.events) {
+            insertEvent.run(
+              entity.id,
+              event.name,
+              event.details,
+              event.actor,
+              event.timestamp,
+              ordinal++,
+              position,
+              event.id,
+              event.schemaVersion,
+              event.metadata,
+            );
+          }
+        });
+        if (publication.commandId !== null) {
+          insertCommand.run(publication.commandId, position, JSON.stringify(versions));
+        }
+        if (work !== undefined) runSynchronously(work, this.database, { position, versions });
+        return { kind: 'published', position, versions } satisfies PublishOutcome;
+      },
+    );
+    return (publication, work) => {
       try {
-        return transaction.immediate(publication);
+        return transaction.immediate(publication, work);
       } catch (error) {
         if (error instanceof Rollback) return error.outcome;
+        if (error instanceof WorkFailure) throw error.cause;
         throw new ProviderError(this.name, 'publish', error);
       }
     };

@@ -68,6 +68,30 @@ export function sqliteStatements(prefix: string) {
             taken_at REAL NOT NULL
           );`,
       },
+      {
+        version: 3,
+        description: 'Projections per projector and source, with the event id; ProjectorLeases',
+        // SQLite cannot change a primary key in place: the table is rebuilt,
+        // keeping rows written by other protocol implementations (projector '').
+        sql: `
+          CREATE TABLE ${table('Projections_next')} (
+            source TEXT NOT NULL,
+            position BIGINT,
+            projector TEXT NOT NULL DEFAULT '',
+            event_id TEXT,
+            updated_at REAL,
+            PRIMARY KEY (projector, source)
+          );
+          INSERT INTO ${table('Projections_next')} (source, position)
+            SELECT source, position FROM ${table('Projections')};
+          DROP TABLE ${table('Projections')};
+          ALTER TABLE ${table('Projections_next')} RENAME TO ${table('Projections')};
+          CREATE TABLE IF NOT EXISTS ${table('ProjectorLeases')} (
+            projector TEXT NOT NULL PRIMARY KEY,
+            owner TEXT NOT NULL,
+            expires_at BIGINT NOT NULL
+          );`,
+      },
     ],
     findCommand: `SELECT position, versions FROM ${commands} WHERE command_id = ?`,
     insertCommand: `INSERT INTO ${commands} (command_id, position, versions) VALUES (?, ?, ?)`,
@@ -89,6 +113,10 @@ export function sqliteStatements(prefix: string) {
       WHERE ${snapshots}.version < excluded.version`,
     readEntity: `SELECT ${eventColumns} FROM ${events}
       WHERE entity_id = ? AND ordinal > ? AND ordinal <= ? ORDER BY ordinal`,
+    // A fold row per event in one column, the JSON text of [name, schemaVersion, details]:
+    // better-sqlite3 pays for every value it hands over, so one beats three.
+    readFoldRows: `SELECT '[' || json_quote(name) || ',' || schema_version || ',' || details || ']'
+      FROM ${events} WHERE entity_id = ? AND ordinal > ? AND ordinal <= ? ORDER BY ordinal`,
     // Within a position, rowid is insertion order: the order of the publication.
     readPositions: `SELECT ${eventColumns} FROM ${events}
       WHERE position > ? AND position <= ? ORDER BY position, rowid`,

@@ -9,6 +9,7 @@ export {
 } from './aggregate/index.js';
 export type {
   ConformanceHarness,
+  ConformanceReadModel,
   ConformanceWorker,
   ConformanceWorkerModule,
   JsonValue,

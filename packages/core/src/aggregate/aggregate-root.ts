@@ -20,18 +20,26 @@ interface Unsaved {
   readonly details: unknown;
 }
 
-type AnyHandler = (
-  details: unknown,
-  event: { name: string; details: unknown; ordinal: number },
-) => void;
+/** An event as a handler is given it. */
+interface HandledEvent {
+  readonly name: string;
+  readonly details: unknown;
+  readonly ordinal: number;
+}
+
+type AnyHandler = (details: unknown, event: HandledEvent) => void;
 
 /**
  * What `Repository` and `foldAggregate` do to an aggregate, which its own
  * users must not: not part of the public API.
  */
 export interface AggregateInternals {
-  /** Applies an event of the aggregate's history, which must be its next ordinal. */
-  applyHistory(aggregate: AnyAggregateRoot, name: string, details: unknown, ordinal: number): void;
+  /**
+   * Applies an event of the aggregate's history, which must be its next
+   * ordinal. The handler is given `event` itself: it must hold only `name`,
+   * `details` and `ordinal`.
+   */
+  applyHistory(aggregate: AnyAggregateRoot, event: HandledEvent): void;
   /** Sets the version of an aggregate whose state was restored (a snapshot). */
   startAt(aggregate: AnyAggregateRoot, version: number): void;
   /** The raised events' names and details as they were raised, to publish. */
@@ -170,13 +178,14 @@ export abstract class AggregateRoot<
 
   static {
     internals = {
-      applyHistory(aggregate, name, details, ordinal) {
+      applyHistory(aggregate, event) {
+        const { ordinal } = event;
         if (aggregate.#unsaved.length > 0 || ordinal !== aggregate.#version + 1) {
           throw new RangeError(
             `${aggregate.type} "${aggregate.id}" is at version ${aggregate.#version} with ${aggregate.#unsaved.length} pending events; it cannot take ordinal ${ordinal}.`,
           );
         }
-        aggregate.#handler(name, ordinal)(details, { name, details, ordinal });
+        aggregate.#handler(event.name, ordinal)(event.details, event);
         aggregate.#version = ordinal;
       },
       startAt(aggregate, version) {

@@ -40,7 +40,7 @@ export interface FoldAggregateOptions<TAggregate> {
  *
  * @example
  * ```ts
- * const product = foldAggregate(Product, 'product-anvil', await store.readEntity('product-anvil'));
+ * const product = foldAggregate(Product, 'product-anvil', await store.readFoldEvents('product-anvil'));
  * ```
  *
  * @param aggregateClass The aggregate's class.
@@ -90,10 +90,39 @@ export function foldInto(
   for (const event of history) {
     const next = aggregate.version + 1;
     if (event.ordinal !== undefined && event.ordinal !== next) {
-      throw new InvalidArgumentError(
-        `${aggregate.type} "${aggregate.id}" is at version ${aggregate.version}: its history must go on with ordinal ${next}, not ${event.ordinal}.`,
-      );
+      throw gapError(aggregate, event.ordinal);
     }
-    internals.applyHistory(aggregate, event.name, event.details, next);
+    // A new object: the handler sees only these three fields, whatever the caller's event holds.
+    internals.applyHistory(aggregate, { name: event.name, details: event.details, ordinal: next });
   }
+}
+
+/**
+ * Applies events read with `EventStore.readFoldEvents` to an aggregate:
+ * {@link foldInto} without copying each event for its handler, which is
+ * given the event itself.
+ *
+ * @param aggregate An aggregate with nothing pending.
+ * @param events The events that follow its version, in order, each with
+ *   only `name`, `details` and `ordinal`.
+ */
+export function foldEventsInto(
+  aggregate: AnyAggregateRoot,
+  events: readonly { readonly name: string; readonly details: unknown; readonly ordinal: number }[],
+): void {
+  const internals = aggregateInternals();
+  let next = aggregate.version + 1;
+  for (let index = 0; index < events.length; index++, next++) {
+    const event = events[index] as (typeof events)[number];
+    if (event.ordinal !== next) throw gapError(aggregate, event.ordinal);
+    internals.applyHistory(aggregate, event);
+  }
+}
+
+/** A history that does not go on with the aggregate's next ordinal. */
+function gapError(aggregate: AnyAggregateRoot, ordinal: number): InvalidArgumentError {
+  const next = aggregate.version + 1;
+  return new InvalidArgumentError(
+    `${aggregate.type} "${aggregate.id}" is at version ${aggregate.version}: its history must go on with ordinal ${next}, not ${ordinal}.`,
+  );
 }

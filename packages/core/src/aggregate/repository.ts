@@ -2,14 +2,18 @@ import { EntityTypeMismatchError } from '../errors/entity-type-mismatch-error.js
 import { isFactlineError } from '../errors/factline-error.js';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import type { EventInput } from '../event/event-registry.js';
+import type { FoldRow, Provider, SnapshotAndTailRows } from '../provider/provider.js';
 import type { EventStore } from '../store/event-store.js';
+import { type FoldEvent, foldEventsFromRows } from '../store/fold-event.js';
+import type { Snapshot } from '../store/snapshot.js';
+import { snapshotFromRow } from '../store/snapshot-from-row.js';
 import type { StoredEvent, StoredEventBase } from '../store/stored-event.js';
 import type { AggregateClass, AnyAggregateRoot, RegistryOf } from './aggregate-class.js';
 import { AggregateNotFoundError } from './aggregate-not-found-error.js';
 import { aggregateInternals } from './aggregate-root.js';
 import type { AsOf } from './as-of.js';
 import type { CommandResult } from './command-result.js';
-import { foldInto } from './fold-aggregate.js';
+import { foldEventsInto, foldInto } from './fold-aggregate.js';
 import type { LoadOptions } from './load-options.js';
 import { ReadOnlyAggregateError } from './read-only-aggregate-error.js';
 import type { RepositoryConfig } from './repository-config.js';
@@ -38,10 +42,11 @@ export interface UpdateOptions extends SaveOptions {
   readonly retry?: RetryPolicy;
 }
 
-/** An aggregate as read, with the events it was folded from. */
+/** An aggregate as read, with the events it was folded from when they were asked for. */
 interface Loaded<TAggregate, TRegistry> {
   readonly aggregate: TAggregate;
-  readonly history: readonly StoredEvent<TRegistry>[];
+  /** The stored events folded (after the snapshot), when read whole; else `undefined`. */
+  readonly history: readonly StoredEvent<TRegistry>[] | undefined;
 }
 
 /**
@@ -105,7 +110,7 @@ export class Repository<TAggregate extends AnyAggregateRoot> {
    * @throws {UnhandledEventError} It has an event the aggregate has no handler for.
    */
   async load(id: string, options: LoadOptions = {}): Promise<TAggregate | undefined> {
-    return (await this.#read(id, options.asOf))?.aggregate;
+    return (await this.#read(id, options.asOf, false))?.aggregate;
   }
 
   /**
@@ -119,7 +124,7 @@ export class Repository<TAggregate extends AnyAggregateRoot> {
    * @throws {UnhandledEventError} It has an event the aggregate has no handler for.
    */
   async get(id: string, options: LoadOptions = {}): Promise<TAggregate> {
-    const loaded = await this.#read(id, options.asOf);
+    const loaded = await this.#read(id, options.asOf, false);
     if (loaded === undefined) {
       throw new AggregateNotFoundError(new this.aggregateClass(id).type, id, options.asOf);
     }
@@ -224,11 +229,12 @@ export class Repository<TAggregate extends AnyAggregateRoot> {
   ): Promise<CommandResult<TAggregate>> {
     const policy = resolveRetryPolicy(this.#retry, options.retry);
     for (let attempt = 1; ; attempt++) {
-      const loaded = await this.#read(id, undefined);
+      // A command id is looked for in the events' metadata: only then read them whole.
+      const loaded = await this.#read(id, undefined, options.commandId !== undefined);
       if (loaded === undefined) {
         throw new AggregateNotFoundError(new this.aggregateClass(id).type, id);
       }
-      const previous = findCommand(loaded.history, options.commandId);
+      const previous = findCommand(loaded.history ?? [], options.commandId);
       if (previous !== undefined) {
         return { kind: 'duplicate', position: previous.position, attempts: attempt };
       }
@@ -292,53 +298,151 @@ export class Repository<TAggregate extends AnyAggregateRoot> {
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
   }
 
-  /** Reads and folds an aggregate; `undefined` when it does not exist (at `asOf`). */
+  /**
+   * Reads and folds an aggregate; `undefined` when it does not exist (at
+   * `asOf`). Only the fields a fold needs are read, unless `whole` asks for
+   * the stored events or the point in the past is a position or a time.
+   * `snapshots: false` folds from the first event whatever the policy.
+   */
   async #read(
     id: string,
     asOf: AsOf | undefined,
+    whole: boolean,
+    snapshots = true,
   ): Promise<Loaded<TAggregate, RegistryOf<TAggregate>> | undefined> {
+    // Time travel folds from the start: a snapshot may be past the point.
+    const fromSnapshot =
+      snapshots && asOf === undefined && this.#policy !== undefined && this.store.supportsSnapshots;
+    if (fromSnapshot && !whole && typeof this.store.provider.readSnapshotAndTail === 'function') {
+      return this.#readFromSnapshot(id);
+    }
     let aggregate = new this.aggregateClass(id);
     const upTo = asOf === undefined ? undefined : upToOf(asOf);
+    const lean = !whole && (asOf === undefined || asOf.version !== undefined);
+    // The reads that do not depend on the entity row start beside it: one round trip less on a server.
+    // A failure of the snapshot's read waits, unreported, for `#restore`.
+    const snapshotRead = fromSnapshot ? inBackground(this.store.readSnapshot(id)) : undefined;
+    // With no snapshot to start from, the events start at the first.
+    const eventsRead =
+      lean && snapshotRead === undefined
+        ? inBackground(this.store.readFoldEvents(id, { upTo }))
+        : undefined;
     const entity = await this.store.getEntity(id);
     if (entity === undefined) return undefined;
     if (entity.type !== aggregate.type) {
       throw new EntityTypeMismatchError(id, aggregate.type, entity.type);
     }
-    // Time travel folds from the start: a snapshot may be past the point.
-    const restored = asOf === undefined ? await this.#restore(id, entity.version) : undefined;
+    const restored =
+      snapshotRead === undefined
+        ? undefined
+        : this.#restore(id, entity.version, await settled(snapshotRead));
     if (restored !== undefined) aggregate = restored;
-    const events = await this.store.readEntity(id, { after: aggregate.version, upTo });
-    const history = asOf === undefined ? events : events.filter(isAtOrBefore(asOf));
-    if (history.length === 0 && restored === undefined) return undefined;
-    foldInto(aggregate, history);
+    let history: StoredEvent<RegistryOf<TAggregate>>[] | undefined;
+    if (lean) {
+      const events = await (eventsRead ??
+        this.store.readFoldEvents(id, { after: aggregate.version, upTo }));
+      if (events.length === 0 && restored === undefined) return undefined;
+      foldEventsInto(aggregate, events);
+    } else {
+      const events = await this.store.readEntity(id, { after: aggregate.version, upTo });
+      history = asOf === undefined ? events : events.filter(isAtOrBefore(asOf));
+      if (history.length === 0 && restored === undefined) return undefined;
+      foldInto(aggregate, history);
+    }
     if (asOf !== undefined) aggregateInternals().freeze(aggregate, asOf);
     return { aggregate, history };
+  }
+
+  /**
+   * Loads from the latest snapshot in one call to the provider
+   * (`readSnapshotAndTail`: one round trip to a server), with the same
+   * outcomes as the separate reads: a snapshot that is unusable, or cannot
+   * be read or restored, means folding from the first event.
+   */
+  async #readFromSnapshot(
+    id: string,
+  ): Promise<Loaded<TAggregate, RegistryOf<TAggregate>> | undefined> {
+    const policy = this.#policy as SnapshotPolicy;
+    let aggregate = new this.aggregateClass(id);
+    const { type } = aggregate;
+    // `#read` calls this only when the provider has the method.
+    const provider = this.store.provider as Required<Pick<Provider, 'readSnapshotAndTail'>>;
+    let read: SnapshotAndTailRows;
+    try {
+      read = await provider.readSnapshotAndTail(id, type, policy.version);
+    } catch (error) {
+      // Perhaps only the snapshot is out of reach (a missing grant): fold from the first
+      // event, and when that read fails too, its error is the load's.
+      const loaded = await this.#read(id, undefined, false, false);
+      this.#reportSnapshotError(error, { operation: 'read', type, id, version: undefined });
+      return loaded;
+    }
+    const { entity, snapshot, tail } = read;
+    if (entity === undefined) return undefined;
+    if (entity.type !== type) throw new EntityTypeMismatchError(id, type, entity.type);
+    const restored =
+      snapshot === undefined
+        ? undefined
+        : this.#restore(id, Number(entity.version), () => snapshotFromRow(snapshot));
+    let events: FoldEvent<RegistryOf<TAggregate>>[];
+    if (restored !== undefined) {
+      aggregate = restored;
+      events = await this.#foldEventsOf(id, tail, restored.version);
+    } else if (snapshot === undefined) {
+      events = await this.#foldEventsOf(id, tail, -1);
+    } else {
+      // The tail follows a snapshot that could not be used: read the history from its start.
+      events = await this.store.readFoldEvents(id);
+    }
+    if (events.length === 0 && restored === undefined) return undefined;
+    foldEventsInto(aggregate, events);
+    return { aggregate, history: undefined };
+  }
+
+  /** Fold rows as events, with the error `EventStore.readFoldEvents` would throw for them. */
+  async #foldEventsOf(
+    id: string,
+    rows: readonly FoldRow[],
+    after: number,
+  ): Promise<FoldEvent<RegistryOf<TAggregate>>[]> {
+    try {
+      return foldEventsFromRows(this.store.events, rows, after);
+    } catch (error) {
+      // Reading the whole rows throws an UpcastError that names the event's id.
+      await this.store.readEntity(id, { after });
+      throw error;
+    }
   }
 
   /**
    * A new aggregate with the state of its latest usable snapshot: of its
    * type, of the policy's version, at most at the entity's version.
    * `undefined` when there is none, or it cannot be read or restored.
+   *
+   * @param snapshot Gives the snapshot, or throws why it could not be read.
    */
-  async #restore(id: string, entityVersion: number): Promise<TAggregate | undefined> {
-    const policy = this.#policy;
-    if (policy === undefined || !this.store.supportsSnapshots) return undefined;
+  #restore(
+    id: string,
+    entityVersion: number,
+    snapshot: () => Snapshot | undefined,
+  ): TAggregate | undefined {
+    const policy = this.#policy as SnapshotPolicy;
     const aggregate = new this.aggregateClass(id);
     const snapshottable = asSnapshottable(aggregate);
     let version: number | undefined;
     try {
-      const snapshot = await this.store.readSnapshot(id);
+      const read = snapshot();
       if (
-        snapshot === undefined ||
-        snapshot.type !== aggregate.type ||
-        snapshot.schemaVersion !== policy.version ||
-        snapshot.version > entityVersion
+        read === undefined ||
+        read.type !== aggregate.type ||
+        read.schemaVersion !== policy.version ||
+        read.version > entityVersion
       ) {
         return undefined;
       }
-      version = snapshot.version;
-      snapshottable.fromSnapshot(snapshot.state);
-      aggregateInternals().startAt(aggregate, snapshot.version);
+      version = read.version;
+      snapshottable.fromSnapshot(read.state);
+      aggregateInternals().startAt(aggregate, read.version);
       return aggregate;
     } catch (error) {
       this.#reportSnapshotError(error, { operation: 'read', type: aggregate.type, id, version });
@@ -428,6 +532,24 @@ function isAtOrBefore(asOf: AsOf): (event: StoredEventBase) => boolean {
     else if (asOf.time !== undefined) open &&= event.timestamp.getTime() <= asOf.time.getTime();
     return open;
   };
+}
+
+/** Waits for a read; gives a function that returns its value, or throws its error. */
+async function settled<T>(read: Promise<T>): Promise<() => T> {
+  try {
+    const value = await read;
+    return () => value;
+  } catch (error) {
+    return () => {
+      throw error;
+    };
+  }
+}
+
+/** A read whose result may go unused: its failure is thrown only where it is awaited. */
+function inBackground<T>(read: Promise<T>): Promise<T> {
+  read.catch(() => undefined);
+  return read;
 }
 
 /** The last event of a history that a command id wrote. */

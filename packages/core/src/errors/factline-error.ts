@@ -1,9 +1,13 @@
 import type { AggregateNotFoundError } from '../aggregate/aggregate-not-found-error.js';
 import type { ReadOnlyAggregateError } from '../aggregate/read-only-aggregate-error.js';
 import type { UnhandledEventError } from '../aggregate/unhandled-event-error.js';
+import type { CheckpointMismatchError } from './checkpoint-mismatch-error.js';
 import type { ConcurrencyError } from './concurrency-error.js';
 import type { EntityTypeMismatchError } from './entity-type-mismatch-error.js';
+import type { InlineProjectionError } from './inline-projection-error.js';
 import type { InvalidArgumentError } from './invalid-argument-error.js';
+import type { LeaseUnavailableError } from './lease-unavailable-error.js';
+import type { ProjectionFailedError } from './projection-failed-error.js';
 import type { ProviderError } from './provider-error.js';
 import type { SerializationError } from './serialization-error.js';
 import type { UnknownEventError } from './unknown-event-error.js';
@@ -22,7 +26,11 @@ export type FactlineErrorCode =
   | 'UNHANDLED_EVENT'
   | 'AGGREGATE_NOT_FOUND'
   | 'READ_ONLY_AGGREGATE'
-  | 'UPCAST';
+  | 'UPCAST'
+  | 'PROJECTION_FAILED'
+  | 'CHECKPOINT_MISMATCH'
+  | 'LEASE_UNAVAILABLE'
+  | 'INLINE_PROJECTION';
 
 /**
  * The base of every error factline throws.
@@ -59,6 +67,10 @@ export interface FactlineErrorsByCode {
   AGGREGATE_NOT_FOUND: AggregateNotFoundError;
   READ_ONLY_AGGREGATE: ReadOnlyAggregateError;
   UPCAST: UpcastError;
+  PROJECTION_FAILED: ProjectionFailedError;
+  CHECKPOINT_MISMATCH: CheckpointMismatchError;
+  LEASE_UNAVAILABLE: LeaseUnavailableError;
+  INLINE_PROJECTION: InlineProjectionError;
 }
 
 const codes: ReadonlySet<string> = new Set<FactlineErrorCode>([
@@ -73,6 +85,10 @@ const codes: ReadonlySet<string> = new Set<FactlineErrorCode>([
   'AGGREGATE_NOT_FOUND',
   'READ_ONLY_AGGREGATE',
   'UPCAST',
+  'PROJECTION_FAILED',
+  'CHECKPOINT_MISMATCH',
+  'LEASE_UNAVAILABLE',
+  'INLINE_PROJECTION',
 ]);
 
 /**

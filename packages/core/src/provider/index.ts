@@ -1,14 +1,25 @@
 export { distinctCommandIds } from './distinct-command-ids.js';
 export { GroupCommitter, type GroupCommitterConfig } from './group-committer.js';
 export type {
+  CheckpointKey,
+  CheckpointRow,
+  CheckpointUpdate,
+  LeaseRequest,
+  ProjectionStorage,
+  TransactionWork,
+} from './projection-storage.js';
+export type {
   EntityRow,
   EntityVersion,
   EntityWrite,
   EventRecord,
   EventRow,
   ExpectedVersion,
+  FoldRow,
   Provider,
   PublicationRecord,
+  PublicationWork,
   PublishOutcome,
+  SnapshotAndTailRows,
   SnapshotRow,
 } from './provider.js';

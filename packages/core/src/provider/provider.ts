@@ -89,6 +89,26 @@ export interface EventRow {
   readonly metadata: string | null;
 }
 
+/**
+ * An event as a fold reads it: only what applying it to an aggregate needs —
+ * its name, the schema version its details were written at, and the details
+ * as stored. In one of two forms, whichever the driver hands over faster:
+ * - an array `[name, schemaVersion, details]`, `details` still JSON text: a
+ *   driver's array rows (pg's `rowMode: 'array'`, mysql2's `rowsAsArray`)
+ *   pass through unchanged;
+ * - the JSON text of that array with the details in place,
+ *   `'["StockReceived",1,{"quantity":2}]'`: one column, which a driver that
+ *   pays for every value it hands over (better-sqlite3) reads fastest, and
+ *   one `JSON.parse` in core.
+ *
+ * `schemaVersion` may be `null` for 1, the version every event starts at:
+ * `NULLIF(schema_version, 1)` costs a driver next to nothing on most rows.
+ * No ordinal: an entity's ordinals have no gaps, so core counts them.
+ */
+export type FoldRow =
+  | readonly [name: string, schemaVersion: number | null, details: string]
+  | string;
+
 /** An `Entities` row. */
 export interface EntityRow {
   readonly id: string;
@@ -116,6 +136,35 @@ export interface SnapshotRow {
 }
 
 /**
+ * What loading an aggregate from its snapshot reads (`readSnapshotAndTail`):
+ * the entity's row, its usable snapshot, and the events after that snapshot.
+ */
+export interface SnapshotAndTailRows {
+  /** The entity's row, or `undefined` when it has no events. */
+  readonly entity: EntityRow | undefined;
+  /** The entity's snapshot when it is of the type and schema version asked for, else `undefined`. */
+  readonly snapshot: SnapshotRow | undefined;
+  /**
+   * The fold rows of the events after `snapshot.version` — from the first
+   * event when there is no `snapshot` — in ordinal order.
+   */
+  readonly tail: FoldRow[];
+}
+
+/**
+ * Work a publication does inside its own transaction, after its events are
+ * inserted and before it commits: inline projections. When it throws, the
+ * provider rolls the publication back and rethrows what it threw.
+ *
+ * @param transaction The driver's handle of the publication's transaction.
+ * @param published The position and versions the publication is getting.
+ */
+export type PublicationWork<TTransaction> = (
+  transaction: TTransaction,
+  published: { readonly position: number; readonly versions: readonly EntityVersion[] },
+) => void | Promise<void>;
+
+/**
  * What a database must do for factline. Core owns meaning — validation,
  * ids, metadata, errors, the reading rules; a provider owns SQL.
  *
@@ -127,7 +176,7 @@ export interface SnapshotRow {
  * - a failed publication writes nothing and returns (or throws) before commit;
  * - events are never updated or deleted.
  */
-export interface Provider {
+export interface Provider<TTransaction = unknown> {
   /** A short name for messages, e.g. `sqlite`. */
   readonly name: string;
 
@@ -138,12 +187,25 @@ export interface Provider {
    * Writes a publication atomically: for each entity in order, compare-and-set
    * its version (insert when `'new'`), then allocate the next position, insert
    * the events with ordinals following each entity's version, record the
-   * command id, commit.
+   * command id, run `work` (when given) in the same transaction, commit.
+   * Only a publication that is being written runs `work`; when it throws,
+   * nothing is written and `publish` rethrows it as is.
    */
-  publish(publication: PublicationRecord): Promise<PublishOutcome>;
+  publish(
+    publication: PublicationRecord,
+    work?: PublicationWork<TTransaction>,
+  ): Promise<PublishOutcome>;
 
   /** Events of one entity with `after < ordinal <= upTo`, in ordinal order. */
   readEntity(entityId: string, after: number, upTo: number): Promise<EventRow[]>;
+
+  /**
+   * The same events as `readEntity` — every one with `after < ordinal <= upTo`,
+   * in ordinal order — with only the columns a fold needs, so that loading
+   * an aggregate reads and builds no more than it uses. Optional: without
+   * it, loads read whole rows through `readEntity`.
+   */
+  readFoldRows?(entityId: string, after: number, upTo: number): Promise<FoldRow[]>;
 
   /**
    * Events with `after < position <= after + count`, by position and, within
@@ -164,12 +226,38 @@ export interface Provider {
   readSnapshot?(entityId: string): Promise<SnapshotRow | undefined>;
 
   /**
+   * Reads at once what loading an aggregate from its snapshot needs, so that
+   * a load is one round trip to a server: the entity's row (as `getEntity`),
+   * its snapshot only when of `type` and `schemaVersion` (as `readSnapshot`,
+   * else `undefined`), and the tail — the fold rows of `readFoldRows(entityId,
+   * snapshot?.version ?? -1, Number.MAX_SAFE_INTEGER)`. The tail must start
+   * right after the snapshot returned. Optional, with `readSnapshot` and
+   * `readFoldRows`: without it, such loads read the three in two round trips.
+   */
+  readSnapshotAndTail?(
+    entityId: string,
+    type: string,
+    schemaVersion: number,
+  ): Promise<SnapshotAndTailRows>;
+
+  /**
    * Stores a snapshot, replacing the entity's snapshot only when that one is
    * at a lower version (an upsert with `WHERE stored.version < new.version`),
    * so a late writer never puts an older state back. Optional, with
    * `readSnapshot`.
    */
   writeSnapshot?(row: SnapshotRow): Promise<void>;
+
+  /**
+   * Calls `listener` soon after any process commits a publication to this
+   * database, so that projectors in other processes need not wait for their
+   * next poll (PostgreSQL: `LISTEN`/`NOTIFY`). A wake-up, never a delivery:
+   * readers still read by position, and a missed call only costs a poll
+   * interval. Optional.
+   *
+   * @returns Stops watching.
+   */
+  watch?(listener: () => void): Promise<() => Promise<void>>;
 
   /** Releases what the provider opened itself (never the user's own connection). */
   close(): Promise<void>;

@@ -7,7 +7,14 @@ export {
   type ReadAllOptions,
   type ReadEntityOptions,
 } from './event-store.js';
+export type { FoldEvent } from './fold-event.js';
+export type { InlineHandlers, InlineProjection } from './inline-projection.js';
 export { maxEntityIdLength } from './prepare-publication.js';
 export type { EntityChange, Publication, PublishResult } from './publication.js';
 export type { Snapshot, SnapshotInput } from './snapshot.js';
-export type { EventMetadata, StoredEvent, StoredEventBase } from './stored-event.js';
+export type {
+  EventMetadata,
+  StoredEvent,
+  StoredEventBase,
+  StoredEventNamed,
+} from './stored-event.js';

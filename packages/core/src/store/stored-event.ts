@@ -39,3 +39,9 @@ export type StoredEvent<TRegistry> = {
     readonly details: EventDetails<TRegistry, K>;
   };
 }[EventName<TRegistry>];
+
+/** The stored event of one name, its details typed by the registry. */
+export type StoredEventNamed<TRegistry, TName extends EventName<TRegistry>> = Extract<
+  StoredEvent<TRegistry>,
+  { readonly name: TName }
+>;

@@ -70,6 +70,28 @@ export interface ConformanceHarness {
   connect(): Promise<Provider>;
   /** How writer processes connect to the same store. */
   readonly worker: ConformanceWorker;
+  /**
+   * For a provider that is also a `ProjectionStorage`: how to write a row of
+   * a read model inside its transaction, so the suite can check that
+   * read-model writes and checkpoints commit and roll back together.
+   */
+  readonly readModel?: ConformanceReadModel;
   /** Drops the store; called after the test, once every provider is closed. */
   cleanup(): Promise<void>;
+}
+
+/**
+ * A one-table read model in the provider's database, written through the
+ * transaction handle its `commitCheckpoint` gives to work.
+ */
+export interface ConformanceReadModel {
+  /**
+   * Inserts `value` in the read-model table, inside `transaction`. Return
+   * nothing (not a promise) when the provider's transactions are synchronous.
+   */
+  write(transaction: unknown, value: string): void | Promise<void>;
+  /** The values committed so far, in insertion order, read through `provider`. */
+  read(provider: Provider): Promise<string[]>;
+  /** Creates the read-model table, before the test. */
+  create?(provider: Provider): Promise<void>;
 }

@@ -2,11 +2,14 @@ import { describe } from 'vitest';
 import type { ConformanceHarness } from './conformance-harness.js';
 import { conformanceTimeout, useConformanceWorld } from './conformance-world.js';
 import { describeAtomicity } from './features/describe-atomicity.js';
+import { describeFoldReads } from './features/describe-fold-reads.js';
 import { describeIdempotency } from './features/describe-idempotency.js';
 import { describeImmutability } from './features/describe-immutability.js';
+import { describeInlineProjections } from './features/describe-inline-projections.js';
 import { describeMigration } from './features/describe-migration.js';
 import { describeMonotonicVisibility } from './features/describe-monotonic-visibility.js';
 import { describeOptimisticConcurrency } from './features/describe-optimistic-concurrency.js';
+import { describeProjectionStorage } from './features/describe-projection-storage.js';
 import { describeReading } from './features/describe-reading.js';
 import { describeRoundTrips } from './features/describe-round-trips.js';
 import { describeSnapshots } from './features/describe-snapshots.js';
@@ -43,7 +46,10 @@ export function describeProviderConformance(
     describeImmutability(world);
     describeRoundTrips(world);
     describeReading(world);
+    describeFoldReads(world);
     describeMigration(world);
     describeSnapshots(world);
+    describeProjectionStorage(world);
+    describeInlineProjections(world);
   });
 }
