@@ -132,7 +132,7 @@ function check(actual: ProductState, expected: ProductState): void {
 export const aggregateNotes: string[] = [
   `Loads of one ${eventCount.toLocaleString('en')}-event aggregate through Repository.get.`,
   'full fold: factline folds every event; raw: SELECT name, details ORDER BY ordinal + JSON.parse + the same reducer.',
-  `snapshot: the latest snapshot (policy every ${snapshotEvery}) + a ${snapshotEvery}-event tail, beside factline's full fold; target ≥ 20×.`,
+  `snapshot: the latest snapshot (policy every ${snapshotEvery}) + a ${snapshotEvery}-event tail, beside factline's full fold; target ≥ 20×. The entity row, the snapshot and the tail come from one provider call (readSnapshotAndTail): one statement, one round trip, on PostgreSQL.`,
   'snapshot row: each trial of either contender loads once untimed, then times a load. Right after the full garbage collection each trial starts with, a load that does little is timed mostly on what the collection left cold (0.2–0.3 ms here, whatever the load).',
   'PostgreSQL: the Events table is analysed after it is written, as autovacuum would; without statistics the raw query sorts instead of reading the index in order.',
 ];

@@ -111,6 +111,7 @@ const readPositionsSql = `SELECT ${readColumns} FROM Events
 
 /** What the MariaDB rows do, beyond the common notes. */
 export const mysqlNotes: readonly string[] = serverNotes([
+  "factline: one CALL of the provider's publish_batch procedure per group-committed batch (created by migrate()).",
   'raw floor (mysql2, READ COMMITTED): one CALL of a stored procedure per publication, a prepared statement —',
   '  START TRANSACTION; INSERT IGNORE "Entities" | UPDATE … WHERE version = expected AND type = type; ROW_COUNT();',
   '  UPDATE "Head" SET position = LAST_INSERT_ID(position + 1) (unordered 8-writer floor: NEXT VALUE FOR a sequence);',

@@ -4,17 +4,22 @@
  * same reads, the same writes and the same checkpoint per page; and the
  * latency from a publication to the read model's update.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { defineEvents, EventStore } from '@factline/core';
+import { PostgresProvider, type PostgresTransaction } from '@factline/postgres';
 import { Projector } from '@factline/projection';
 import { type SqliteDatabase, SqliteProvider } from '@factline/sqlite';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import * as v from 'valibot';
 import { measureRow, median, type RowResult, time } from './measure.js';
 
-const events = defineEvents({
+export const events = defineEvents({
   Deposited: v.object({ account: v.string(), amount: v.number() }),
 });
 
@@ -175,7 +180,235 @@ export async function projectionRows(
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
+  await postgresRows(log, include, results);
   return results;
+}
+
+const postgresUrl = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** The PostgreSQL rows: the same catch-up, and latency in one process and across processes. */
+async function postgresRows(
+  log: (message: string) => void,
+  include: (row: string) => boolean,
+  results: RowResult[],
+): Promise<void> {
+  const name = `PostgreSQL: projector catch-up, ${catchUpEvents.toLocaleString('en-US')} events (factline vs raw loop)`;
+  const wantsLatency = include('PostgreSQL: latency');
+  if (!include(name) && !wantsLatency) return;
+  const schema = `factline_bench_projections_${process.pid}`;
+  const pool = new pg.Pool({ connectionString: postgresUrl, max: 4 });
+  try {
+    await pool.query('SELECT 1');
+  } catch {
+    projectionNotes.push(
+      `PostgreSQL at ${postgresUrl} did not answer: its projector rows were skipped.`,
+    );
+    await pool.end();
+    return;
+  }
+  const provider = new PostgresProvider({ pool, schema });
+  const store = new EventStore({ provider, events });
+  try {
+    await store.migrate();
+    const totalsTable = `"${schema}".totals`;
+    const upsert = `INSERT INTO ${totalsTable} (account, total, deposits) VALUES ($1, $2, 1)
+      ON CONFLICT (account) DO UPDATE SET total = ${totalsTable}.total + EXCLUDED.total, deposits = ${totalsTable}.deposits + 1`;
+    if (include(name)) {
+      log('  PostgreSQL projector fixture');
+      await writeFixture(store);
+      await pool.query(
+        `CREATE TABLE ${totalsTable} (account TEXT PRIMARY KEY, total BIGINT NOT NULL, deposits BIGINT NOT NULL)`,
+      );
+      await pool.query(`ANALYZE "${schema}"."Events"`);
+      const readTotals = async () =>
+        (
+          await pool.query(
+            `SELECT account, total::int, deposits::int FROM ${totalsTable} ORDER BY account`,
+          )
+        ).rows as Total[];
+      let expected: string | undefined;
+      const check = async () => {
+        const actual = JSON.stringify(await readTotals());
+        expected ??= actual;
+        if (actual !== expected)
+          throw new Error('The projector and the raw loop built different totals.');
+      };
+      const upsertQuery = { name: 'bench-totals-upsert', text: upsert };
+      log('  PostgreSQL projector catch-up');
+      results.push(
+        await measureRow({
+          name,
+          events: catchUpEvents,
+          factline: async () => {
+            await pool.query(`DELETE FROM ${totalsTable}`);
+            await provider.resetCheckpoint({ projector: 'totals', source: 'default' });
+            const projector = new Projector({
+              name: 'totals',
+              store,
+              storage: provider,
+              pageSize,
+              handlers: {
+                Deposited: async (event, tx: PostgresTransaction) => {
+                  await tx.query({
+                    ...upsertQuery,
+                    values: [event.details.account, event.details.amount],
+                  });
+                },
+              },
+            });
+            const milliseconds = await time(() => projector.runUntilCaughtUp());
+            await check();
+            return milliseconds;
+          },
+          raw: async () => {
+            await pool.query(`DELETE FROM ${totalsTable}`);
+            const milliseconds = await time(() => rawPostgresCatchUp(pool, schema, upsertQuery));
+            await check();
+            return milliseconds;
+          },
+          warmups: 1,
+          runs: 3,
+        }),
+      );
+    }
+    if (wantsLatency) {
+      log('  PostgreSQL projector latency');
+      projectionNotes.push(await postgresLatency(store, provider, schema));
+    }
+  } finally {
+    await store.close();
+    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+    await pool.end();
+  }
+}
+
+/** The hand-written loop on pg: page query, one upsert per event and the checkpoint, per page. */
+async function rawPostgresCatchUp(
+  pool: pg.Pool,
+  schema: string,
+  upsert: { name: string; text: string },
+): Promise<number> {
+  const client = await pool.connect();
+  const page = {
+    name: 'bench-raw-page',
+    text: `SELECT position, id, details FROM "${schema}"."Events" WHERE position > $1 AND position <= $2 ORDER BY position, id`,
+    rowMode: 'array' as const,
+  };
+  const checkpoint = {
+    name: 'bench-raw-checkpoint',
+    text: `INSERT INTO "${schema}"."Projections" (source, position, projector, event_id, updated_at) VALUES ('default', $1, 'raw', $2, $3)
+      ON CONFLICT (projector, source) DO UPDATE SET position = EXCLUDED.position, event_id = EXCLUDED.event_id, updated_at = EXCLUDED.updated_at`,
+  };
+  try {
+    let after = 0;
+    let handled = 0;
+    while (true) {
+      const { rows } = await client.query<[string, string, string]>({
+        ...page,
+        values: [after, after + pageSize],
+      });
+      if (rows.length === 0) return handled;
+      await client.query('BEGIN');
+      for (const row of rows) {
+        const details = JSON.parse(row[2]) as { account: string; amount: number };
+        await client.query({ ...upsert, values: [details.account, details.amount] });
+      }
+      const last = rows[rows.length - 1] as [string, string, string];
+      await client.query({ ...checkpoint, values: [last[0], last[1], Date.now() / 86_400_000] });
+      await client.query('COMMIT');
+      handled += rows.length;
+      after = Number(last[0]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Publication → read model on PostgreSQL: a projector in this process, and
+ * one in another process woken by LISTEN/NOTIFY; median and p99.
+ */
+async function postgresLatency(
+  store: EventStore<typeof events>,
+  provider: PostgresProvider,
+  schema: string,
+): Promise<string> {
+  const seen = new Map<number, number>();
+  const projector = new Projector({
+    name: 'latency',
+    store,
+    storage: provider,
+    pollInterval: 1000,
+    handlers: { Deposited: () => undefined },
+    hooks: { onPage: (report) => seen.set(report.to, performance.timeOrigin + performance.now()) },
+  });
+  await projector.runUntilCaughtUp();
+  const running = projector.start();
+  const local = await timePublications(store, seen);
+  await projector.stop();
+  await running;
+
+  // Another process: the worker prints when each page commits.
+  const remoteSeen = new Map<number, number>();
+  const worker = spawn(
+    process.execPath,
+    [
+      ...process.execArgv,
+      fileURLToPath(new URL('./projection-latency-worker.ts', import.meta.url)),
+    ],
+    {
+      env: { ...process.env, BENCH_SCHEMA: schema, POSTGRES_URL: postgresUrl },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  createInterface({ input: worker.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+    const message = JSON.parse(line) as { to?: number; at?: number; ready?: boolean };
+    if (message.to !== undefined && message.at !== undefined)
+      remoteSeen.set(message.to, message.at);
+    if (message.ready) remoteSeen.set(-1, 0);
+  });
+  while (!remoteSeen.has(-1)) await new Promise((resolve) => setTimeout(resolve, 10));
+  // Its LISTEN goes out as it starts following: give it a moment.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const remote = await timePublications(store, remoteSeen);
+  worker.kill('SIGTERM');
+  await new Promise((resolve) => worker.on('exit', resolve));
+  return (
+    `PostgreSQL latency, publication → read model committed (${latencySamples} publications, poll interval 1,000 ms): ` +
+    `same process median ${local.median.toFixed(2)} ms, p99 ${local.p99.toFixed(2)} ms; ` +
+    `another process (woken by LISTEN/NOTIFY) median ${remote.median.toFixed(2)} ms, p99 ${remote.p99.toFixed(2)} ms (the publish itself included).`
+  );
+}
+
+/** Publishes one event at a time and waits until `seen` has its position. */
+async function timePublications(
+  store: EventStore<typeof events>,
+  seen: Map<number, number>,
+): Promise<{ median: number; p99: number }> {
+  const latencies: number[] = [];
+  for (let sample = 0; sample < latencySamples; sample++) {
+    const started = performance.timeOrigin + performance.now();
+    const { position } = await store.publish({
+      actor: 'bench',
+      entities: [
+        {
+          id: 'latency',
+          type: 'Account',
+          expectedVersion: 'any',
+          events: [{ name: 'Deposited', details: { account: 'latency', amount: sample } }],
+        },
+      ],
+    });
+    const deadline = Date.now() + 5000;
+    while (!seen.has(position)) {
+      if (Date.now() > deadline)
+        throw new Error(`Position ${position} was not projected within 5 s.`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    latencies.push((seen.get(position) as number) - started);
+  }
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { median: median(latencies), p99: sorted[Math.floor(sorted.length * 0.99)] as number };
 }
 
 /** Publication → read model, in one process: median and p99 over single publications. */

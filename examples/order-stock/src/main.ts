@@ -1,196 +1,106 @@
 /**
- * The order/stock example, narrated: a small shop on an embedded SQLite file.
+ * `npm run example`: the order/stock example, narrated.
  *
- * Run it with `npm run example` from the repository's root. The events stay
- * in examples/order-stock/data/shop.db afterwards; open it with any SQLite
- * client and look at the Entities and Events tables.
+ * Opens the shop — on examples/order-stock/data/shop.db, or on
+ * `DATABASE_URL` (PostgreSQL or MySQL/MariaDB, in a schema/database of its
+ * own, `order_stock`) — erases what an earlier run left, runs the day at
+ * the shop, and shows what the projectors and the email reactor made of it.
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type ConcurrencyError, EventStore } from '@factline/core';
-import { SqliteProvider } from '@factline/sqlite';
-import { shopEvents } from './events.js';
-import {
-  addProduct,
-  cancelOrder,
-  loadProduct,
-  type PlaceOrderResult,
-  placeOrder,
-  receiveStock,
-} from './shop.js';
+import { dirname, relative } from 'node:path';
+import { shopDatabaseFromUrl } from './database/shop-database-from-url.js';
+import { chooseTransport } from './email/choose-transport.js';
+import { readOutbox } from './email/read-outbox.js';
+import { runScenario } from './scenario.js';
+import { settingsFrom } from './settings.js';
+import { ShopApp } from './shop-app.js';
 
-const dataDirectory = fileURLToPath(new URL('../data/', import.meta.url));
-const databaseFile = `${dataDirectory}shop.db`;
+const settings = settingsFrom(process.env);
+// Paths as seen from where `npm run` was typed (npm runs the script in this folder).
+const shown = (path: string) => relative(process.env.INIT_CWD ?? process.cwd(), path) || '.';
+const readable = (text: string) =>
+  text.replace(dirname(settings.sqliteFile), shown(dirname(settings.sqliteFile)));
+const say = (line = '') => console.log(line);
 
-// Every run tells the same story, so it starts from an empty file.
-mkdirSync(dataDirectory, { recursive: true });
-for (const suffix of ['', '-wal', '-shm']) rmSync(databaseFile + suffix, { force: true });
-
-const store = new EventStore({
-  provider: new SqliteProvider({ database: databaseFile }),
-  events: shopEvents,
+// Every run tells the same story, so it starts from nothing.
+mkdirSync(dirname(settings.sqliteFile), { recursive: true });
+rmSync(settings.outbox, { recursive: true, force: true });
+const database = shopDatabaseFromUrl(settings.databaseUrl, settings);
+await database.erase();
+const app = await ShopApp.open({
+  database,
+  transport: chooseTransport(settings.smtpUrl, settings.outbox),
 });
-await store.migrate();
-console.log(`factline order/stock example — events in ${relative(process.cwd(), databaseFile)}\n`);
+say(`factline order/stock example — ${readable(app.description)}`);
+say(`Emails: ${readable(app.transport.description)}\n`);
 
 try {
-  console.log('1. Dana adds two products to the catalogue.');
-  for (const [productId, name] of [
-    ['product-anvil', 'Anvil'],
-    ['product-rope', 'Rope'],
-  ] as const) {
-    const added = await addProduct(store, { actor: 'staff:dana', productId, name });
-    console.log(
-      `   ${name}: ${added.kind === 'added' ? `added at position ${added.position}` : added.kind}`,
-    );
+  // The projectors and the email reactor follow the log while the story runs.
+  app.start((runner, error) => say(`!! ${runner.name} stopped: ${String(error)}`));
+  await runScenario(app.shop, say);
+  const head = await app.store.head();
+  await app.waitFor(head);
+  await showReadModels(head);
+  await showOutbox();
+  await showHistory('order-alice');
+  if (settings.databaseUrl === undefined) {
+    say(`\nThe tables are plain SQL: sqlite3 ${shown(settings.sqliteFile)} 'SELECT * FROM Events'`);
   }
-
-  console.log('\n2. Deliveries arrive.');
-  await receive('product-anvil', 5, 'delivery-100');
-  await receive('product-rope', 10, 'delivery-101');
-  console.log('   The warehouse system reports delivery-100 a second time:');
-  await receive('product-anvil', 5, 'delivery-100');
-
-  console.log('\n3. Alice (2 anvils, 1 rope) and Bob (2 anvils) order at the same moment.');
-  const [alice, bob] = await Promise.all([
-    placeOrder(
-      store,
-      {
-        actor: 'customer:alice',
-        orderId: 'order-1',
-        customerId: 'alice',
-        lines: [
-          { productId: 'product-anvil', quantity: 2 },
-          { productId: 'product-rope', quantity: 1 },
-        ],
-      },
-      { onConflict: conflictNarrator('order-1 (Alice)') },
-    ),
-    placeOrder(
-      store,
-      {
-        actor: 'customer:bob',
-        orderId: 'order-2',
-        customerId: 'bob',
-        lines: [{ productId: 'product-anvil', quantity: 2 }],
-      },
-      { onConflict: conflictNarrator('order-2 (Bob)') },
-    ),
-  ]);
-  report('order-1 (Alice)', alice);
-  report('order-2 (Bob)', bob);
-  await stock('product-anvil');
-
-  console.log('\n4. Carol orders 3 anvils.');
-  report(
-    'order-3 (Carol)',
-    await placeOrder(store, {
-      actor: 'customer:carol',
-      orderId: 'order-3',
-      customerId: 'carol',
-      lines: [{ productId: 'product-anvil', quantity: 3 }],
-    }),
-  );
-
-  console.log('\n5. Alice cancels her order; its stock goes back on the shelf.');
-  const cancelled = await cancelOrder(store, {
-    actor: 'customer:alice',
-    orderId: 'order-1',
-    reason: 'Ordered by mistake',
-  });
-  console.log(
-    `   order-1: ${cancelled.kind}${cancelled.kind === 'cancelled' ? ` at position ${cancelled.position}` : ''}`,
-  );
-  const again = await cancelOrder(store, {
-    actor: 'customer:alice',
-    orderId: 'order-1',
-    reason: 'Clicked twice',
-  });
-  console.log(`   Cancelling it again: ${again.kind}, nothing written.`);
-  await stock('product-anvil');
-
-  console.log('\n6. Carol tries again, under a new order id.');
-  report(
-    'order-4 (Carol)',
-    await placeOrder(store, {
-      actor: 'customer:carol',
-      orderId: 'order-4',
-      customerId: 'carol',
-      lines: [{ productId: 'product-anvil', quantity: 3 }],
-    }),
-  );
-
-  console.log('\nFinal stock:');
-  await stock('product-anvil');
-  await stock('product-rope');
-
-  console.log('\nThe log, in position order (events published together share a position):');
-  for await (const event of store.readAll()) {
-    console.log(
-      `   #${event.position}  ${event.entityId.padEnd(13)} v${event.ordinal}  ${event.name.padEnd(14)} ` +
-        `${JSON.stringify(event.details)}  by ${event.actor}`,
-    );
-  }
-  console.log(
-    `\nThe tables are plain SQL: sqlite3 ${relative(process.cwd(), databaseFile)} 'SELECT * FROM Events'`,
-  );
 } finally {
-  await store.close();
+  await app.close();
 }
 
-async function receive(productId: string, quantity: number, deliveryId: string): Promise<void> {
-  const result = await receiveStock(store, {
-    actor: 'system:warehouse',
-    productId,
-    quantity,
-    deliveryId,
-  });
-  const product = await loadProduct(store, productId);
-  if (result.kind === 'unknown-product' || product === undefined) {
-    console.log(`   ${deliveryId}: no product ${productId}`);
-  } else if (result.duplicate) {
-    console.log(
-      `   ${deliveryId}: already counted (same command id), nothing written; ${product.name}: ${product.available} available`,
+async function showReadModels(head: number): Promise<void> {
+  say(`\nRead models, kept by projectors (caught up with position ${head}):`);
+  say('   stock_levels');
+  for (const level of await app.readModels.stockLevels()) {
+    say(
+      `     ${level.productId.padEnd(8)} ${level.name.padEnd(14)} ` +
+        `${String(level.available).padStart(3)} available ${String(level.reserved).padStart(3)} reserved`,
     );
-  } else {
-    console.log(
-      `   ${deliveryId}: +${quantity} ${product.name} at position ${result.position}; ${product.available} available`,
+  }
+  say('   customer_orders');
+  for (const customerId of ['alice', 'bob', 'carol', 'rush-01']) {
+    for (const order of await app.readModels.customerOrders(customerId)) {
+      const lines = order.lines.map((line) => `${line.quantity} ${line.productId}`).join(', ');
+      say(
+        `     ${customerId.padEnd(8)} ${order.orderId.padEnd(14)} ${order.status.padEnd(10)} ${lines}`,
+      );
+    }
+  }
+  say('   Projectors:');
+  for (const report of await app.reports()) {
+    say(
+      `     ${report.name.padEnd(20)} ${report.state.padEnd(8)} at position ${report.position}, ` +
+        `${report.lag.positions} behind`,
     );
   }
 }
 
-async function stock(productId: string): Promise<void> {
-  const product = await loadProduct(store, productId);
-  if (product !== undefined) console.log(`   ${product.name}: ${product.available} available`);
+async function showOutbox(): Promise<void> {
+  const emails = await readOutbox(settings.outbox);
+  if (settings.smtpUrl !== undefined) {
+    say(`\nConfirmation emails went to ${app.transport.description}.`);
+    return;
+  }
+  say(`\nOutbox: ${emails.length} confirmation emails in ${shown(settings.outbox)}`);
+  for (const email of emails) {
+    say(`   ${email.file}  to ${email.headers.get('to')}: ${email.headers.get('subject')}`);
+  }
+  const first = emails[0];
+  if (first !== undefined) {
+    say(`\n   ${first.file}, as any mail program opens it:`);
+    for (const { name, value } of first.fields) say(`   | ${name}: ${value}`);
+    say('   |');
+    for (const line of first.body.trimEnd().split(/\r?\n/)) say(`   | ${line}`);
+  }
 }
 
-function conflictNarrator(label: string) {
-  return (error: ConcurrencyError) =>
-    console.log(
-      `   ${label}: ConcurrencyError — expected ${error.entityId} at version ${String(error.expectedVersion)}, ` +
-        `but another order moved it to ${String(error.actualVersion)}; nothing written, checking the stock again`,
+async function showHistory(id: string): Promise<void> {
+  say(`\nThe history of ${id} (GET /entities/${id}/history on the HTTP API):`);
+  for (const event of await app.store.readEntity(id)) {
+    say(
+      `   v${event.ordinal} #${event.position} ${event.name.padEnd(15)} ${JSON.stringify(event.details)} by ${event.actor}`,
     );
-}
-
-function report(label: string, result: PlaceOrderResult): void {
-  switch (result.kind) {
-    case 'placed':
-      console.log(
-        `   ${label}: placed at position ${result.position}` +
-          (result.attempts > 1 ? ` on attempt ${result.attempts}` : ''),
-      );
-      break;
-    case 'out-of-stock':
-      console.log(
-        `   ${label}: rejected — ${result.requested} of ${result.productId} wanted, ${result.available} available; nothing written`,
-      );
-      break;
-    case 'unknown-product':
-      console.log(`   ${label}: rejected — no product ${result.productId}`);
-      break;
-    case 'already-exists':
-      console.log(`   ${label}: already placed`);
-      break;
   }
 }

@@ -1,287 +1,229 @@
 /**
- * The shop's commands. Each one reads the entities it decides on, decides,
- * and publishes its events with the versions it read: if another writer
- * changed one of those entities in between, the publication is rejected
- * whole (a ConcurrencyError) and the command runs again on fresh state.
+ * The shop's commands: what staff, the warehouse and customers can do. Each
+ * loads the aggregates it needs, lets them decide, and saves what they
+ * raised — the write side of the example. Reads go to the read models.
+ */
+import { isFactlineError, Repository, type RetryPolicy } from '@factline/core';
+import { AlreadyExistsError } from './domain/already-exists-error.js';
+import { Order } from './domain/order.js';
+import { Product } from './domain/product.js';
+import type { OrderLine, ShopStore } from './domain/shop-events.js';
+import { unitsByProduct } from './domain/units-by-product.js';
+import { retryOnConflict } from './retry-on-conflict.js';
+
+/** Who runs a command, and why; stored with its events. */
+export interface CommandOptions {
+  /** Who: `staff:dana`, `customer:alice`, `system:warehouse`. */
+  readonly actor: string;
+  /** Ties together everything one request caused (the HTTP API sets it). */
+  readonly correlationId?: string;
+  /** Overrides the shop's retry policy for this call. */
+  readonly retry?: RetryPolicy;
+}
+
+/** A command that wrote its events at `position`. */
+export interface Written {
+  readonly position: number;
+}
+
+/** What `placeOrder` did. */
+export interface OrderPlacement extends Written {
+  /** How many times it ran: more than 1 when concurrent orders took the products first. */
+  readonly attempts: number;
+}
+
+/** What `receiveStock` did: `duplicate` when this delivery was counted before. */
+export interface StockReceipt extends Written {
+  readonly duplicate: boolean;
+}
+
+/** What `cancelOrder` did: nothing, when the order was cancelled already. */
+export type OrderCancellation =
+  | { readonly kind: 'cancelled'; readonly position: number; readonly attempts: number }
+  | { readonly kind: 'unchanged' };
+
+/**
+ * The default retry policy. Under a rush on one product, each conflict
+ * means another order took units, so an order meets at most as many
+ * conflicts as there are units to take before it sees the shelf empty and
+ * is refused; 20 retries with short waits cover a busy product.
+ */
+const defaultRetry: RetryPolicy = { retries: 20, baseDelay: 5, maxDelay: 100 };
+
+/**
+ * The shop's commands over an event store of the shop's events.
  *
- * That is how an order never oversells: it reserves stock on every product
- * it takes from in the same publication as the order itself, each product at
- * the version whose stock level it checked.
+ * @example
+ * ```ts
+ * const shop = new Shop(store);
+ * await shop.createProduct({ productId: 'anvil', name: 'Anvil' }, { actor: 'staff:dana' });
+ * await shop.receiveStock({ productId: 'anvil', quantity: 5, deliveryId: 'd-1' }, { actor: 'system:warehouse' });
+ * ```
  */
-import { type ConcurrencyError, isFactlineError } from '@factline/core';
-import type { OrderLine, ShopStore } from './events.js';
+export class Shop {
+  readonly products: Repository<Product>;
+  readonly orders: Repository<Order>;
+  readonly #retry: RetryPolicy;
 
-/** A product, folded from its events. */
-export interface Product {
-  readonly id: string;
-  readonly name: string;
-  /** Received, minus reserved, plus released: what orders may still take. */
-  readonly available: number;
-  /** The ordinal of its latest event, to expect when publishing. */
-  readonly version: number;
-}
-
-/** An order, folded from its events. */
-export interface Order {
-  readonly id: string;
-  readonly customerId: string;
-  readonly lines: readonly OrderLine[];
-  readonly status: 'placed' | 'cancelled';
-  readonly version: number;
-}
-
-/** How a command retries when another writer changed what it read. */
-export interface RetryOptions {
-  /** Attempts in all before the ConcurrencyError is thrown (default 10). */
-  readonly maxAttempts?: number;
-  /** Called with each conflict, before the next attempt. */
-  readonly onConflict?: (error: ConcurrencyError, attempt: number) => void;
-}
-
-export type AddProductResult = { kind: 'added'; position: number } | { kind: 'already-exists' };
-
-export type ReceiveStockResult =
-  | { kind: 'received'; position: number; duplicate: boolean }
-  | { kind: 'unknown-product' };
-
-export type PlaceOrderResult =
-  | { kind: 'placed'; position: number; attempts: number }
-  | {
-      kind: 'out-of-stock';
-      productId: string;
-      requested: number;
-      available: number;
-      attempts: number;
-    }
-  | { kind: 'unknown-product'; productId: string }
-  | { kind: 'already-exists' };
-
-export type CancelOrderResult =
-  | { kind: 'cancelled'; position: number }
-  | { kind: 'not-found' }
-  | { kind: 'already-cancelled' };
-
-/**
- * Reads a product's events and folds them into its stock level.
- *
- * @returns The product, or `undefined` when there is none with this id.
- */
-export async function loadProduct(
-  store: ShopStore,
-  productId: string,
-): Promise<Product | undefined> {
-  const history = await store.readEntity(productId);
-  const first = history[0];
-  if (first?.name !== 'ProductAdded') return undefined;
-  let available = 0;
-  for (const event of history) {
-    if (event.name === 'StockReceived') available += event.details.quantity;
-    else if (event.name === 'StockReserved') available -= event.details.quantity;
-    else if (event.name === 'StockReleased') available += event.details.quantity;
+  /**
+   * @param store The shop's event store.
+   * @param config `retry`: how commands run again after a conflict.
+   */
+  constructor(store: ShopStore, config: { readonly retry?: RetryPolicy } = {}) {
+    this.#retry = { ...defaultRetry, ...config.retry };
+    this.products = new Repository(store, Product, { retry: this.#retry });
+    this.orders = new Repository(store, Order, { retry: this.#retry });
   }
-  return { id: productId, name: first.details.name, available, version: lastOrdinal(history) };
-}
 
-/**
- * Reads an order's events and folds them into its state.
- *
- * @returns The order, or `undefined` when there is none with this id.
- */
-export async function loadOrder(store: ShopStore, orderId: string): Promise<Order | undefined> {
-  const history = await store.readEntity(orderId);
-  const first = history[0];
-  if (first?.name !== 'OrderPlaced') return undefined;
-  const cancelled = history.some((event) => event.name === 'OrderCancelled');
-  return {
-    id: orderId,
-    customerId: first.details.customerId,
-    lines: first.details.lines,
-    status: cancelled ? 'cancelled' : 'placed',
-    version: lastOrdinal(history),
-  };
-}
-
-/** Adds a product to the catalogue, with no stock. */
-export async function addProduct(
-  store: ShopStore,
-  command: { actor: string; productId: string; name: string },
-): Promise<AddProductResult> {
-  try {
-    const { position } = await store.publish({
-      actor: command.actor,
-      entities: [
-        {
-          id: command.productId,
-          type: 'Product',
-          expectedVersion: 'new',
-          events: [{ name: 'ProductAdded', details: { name: command.name } }],
-        },
-      ],
-    });
-    return { kind: 'added', position };
-  } catch (error) {
-    // Expecting 'new' fails only when the product is there already.
-    if (isFactlineError(error, 'CONCURRENCY')) return { kind: 'already-exists' };
-    throw error;
-  }
-}
-
-/**
- * Adds a delivery's stock to a product. The delivery note's id is the
- * command id, so a delivery reported twice (a retried webhook, a double
- * click) is counted once.
- */
-export async function receiveStock(
-  store: ShopStore,
-  command: { actor: string; productId: string; quantity: number; deliveryId: string },
-  options: RetryOptions = {},
-): Promise<ReceiveStockResult> {
-  return retryOnConflict(async () => {
-    const product = await loadProduct(store, command.productId);
-    if (product === undefined) return { kind: 'unknown-product' };
-    const result = await store.publish({
-      actor: command.actor,
-      commandId: `receive-stock:${command.deliveryId}:${command.productId}`,
-      entities: [
-        {
-          id: product.id,
-          type: 'Product',
-          expectedVersion: product.version,
-          events: [
-            {
-              name: 'StockReceived',
-              details: { quantity: command.quantity, deliveryId: command.deliveryId },
-            },
-          ],
-        },
-      ],
-    });
-    return { kind: 'received', position: result.position, duplicate: result.duplicate };
-  }, options);
-}
-
-/**
- * Places an order if every product has the stock for it: one publication
- * holds the order's `OrderPlaced` and a `StockReserved` on each product,
- * each product expected at the version whose stock was checked. A concurrent
- * order that took the same stock first makes it conflict and check again.
- */
-export async function placeOrder(
-  store: ShopStore,
-  command: { actor: string; orderId: string; customerId: string; lines: readonly OrderLine[] },
-  options: RetryOptions = {},
-): Promise<PlaceOrderResult> {
-  const wanted = quantitiesByProduct(command.lines);
-  return retryOnConflict(async (attempts): Promise<PlaceOrderResult> => {
-    if ((await store.getEntity(command.orderId)) !== undefined) return { kind: 'already-exists' };
-    const reservations: { product: Product; quantity: number }[] = [];
-    for (const [productId, quantity] of wanted) {
-      const product = await loadProduct(store, productId);
-      if (product === undefined) return { kind: 'unknown-product', productId };
-      if (product.available < quantity) {
-        return {
-          kind: 'out-of-stock',
-          productId,
-          requested: quantity,
-          available: product.available,
-          attempts,
-        };
-      }
-      reservations.push({ product, quantity });
-    }
-    const { position } = await store.publish({
-      actor: command.actor,
-      entities: [
-        {
-          id: command.orderId,
-          type: 'Order',
-          expectedVersion: 'new',
-          events: [
-            {
-              name: 'OrderPlaced',
-              details: { customerId: command.customerId, lines: [...command.lines] },
-            },
-          ],
-        },
-        ...reservations.map(({ product, quantity }) => ({
-          id: product.id,
-          type: 'Product',
-          expectedVersion: product.version,
-          events: [
-            { name: 'StockReserved' as const, details: { orderId: command.orderId, quantity } },
-          ],
-        })),
-      ],
-    });
-    return { kind: 'placed', position, attempts };
-  }, options);
-}
-
-/**
- * Cancels a placed order and gives its stock back, in one publication.
- */
-export async function cancelOrder(
-  store: ShopStore,
-  command: { actor: string; orderId: string; reason: string },
-  options: RetryOptions = {},
-): Promise<CancelOrderResult> {
-  return retryOnConflict(async (): Promise<CancelOrderResult> => {
-    const order = await loadOrder(store, command.orderId);
-    if (order === undefined) return { kind: 'not-found' };
-    if (order.status === 'cancelled') return { kind: 'already-cancelled' };
-    const { position } = await store.publish({
-      actor: command.actor,
-      entities: [
-        {
-          // The order's version guards against cancelling it twice.
-          id: order.id,
-          type: 'Order',
-          expectedVersion: order.version,
-          events: [{ name: 'OrderCancelled', details: { reason: command.reason } }],
-        },
-        // Giving stock back depends on nothing the product holds, so it needs
-        // no version check: 'any' spares it conflicts with busy products.
-        ...[...quantitiesByProduct(order.lines)].map(([productId, quantity]) => ({
-          id: productId,
-          type: 'Product',
-          expectedVersion: 'any' as const,
-          events: [{ name: 'StockReleased' as const, details: { orderId: order.id, quantity } }],
-        })),
-      ],
-    });
-    return { kind: 'cancelled', position };
-  }, options);
-}
-
-/** Adds up the lines of each product: one entry per product in a publication. */
-function quantitiesByProduct(lines: readonly OrderLine[]): Map<string, number> {
-  const wanted = new Map<string, number>();
-  for (const { productId, quantity } of lines) {
-    wanted.set(productId, (wanted.get(productId) ?? 0) + quantity);
-  }
-  return wanted;
-}
-
-function lastOrdinal(history: readonly { ordinal: number }[]): number {
-  return (history[history.length - 1] as { ordinal: number }).ordinal;
-}
-
-/**
- * Runs a command again, from its reads, while it fails with a
- * ConcurrencyError. No back-off: every conflict means another writer
- * succeeded, so each round makes progress.
- */
-async function retryOnConflict<T>(
-  run: (attempt: number) => Promise<T>,
-  options: RetryOptions,
-): Promise<T> {
-  const maxAttempts = options.maxAttempts ?? 10;
-  for (let attempt = 1; ; attempt++) {
+  /**
+   * Adds a product to the catalogue, with no stock.
+   *
+   * @throws {AlreadyExistsError} The id is taken.
+   */
+  async createProduct(
+    command: { readonly productId: string; readonly name: string },
+    options: CommandOptions,
+  ): Promise<Written> {
     try {
-      return await run(attempt);
+      const result = await this.products.create(
+        command.productId,
+        (product) => product.create(command.name),
+        saveOptions(options),
+      );
+      return { position: positionOf(result) };
     } catch (error) {
-      if (!isFactlineError(error, 'CONCURRENCY') || attempt >= maxAttempts) throw error;
-      options.onConflict?.(error as ConcurrencyError, attempt);
+      // Creating expects no entity: a conflict means the id is taken.
+      if (isFactlineError(error, 'CONCURRENCY')) {
+        throw new AlreadyExistsError('Product', command.productId);
+      }
+      throw error;
     }
   }
+
+  /**
+   * Counts a delivery in. The delivery note's number is the command id, so
+   * a delivery reported twice (a retried webhook, a double click) counts once.
+   *
+   * @throws {AggregateNotFoundError} There is no such product.
+   */
+  async receiveStock(
+    command: { readonly productId: string; readonly quantity: number; readonly deliveryId: string },
+    options: CommandOptions,
+  ): Promise<StockReceipt> {
+    const result = await this.products.update(
+      command.productId,
+      (product) => product.receive(command.quantity, command.deliveryId),
+      {
+        ...saveOptions(options),
+        commandId: `receive-stock:${command.productId}:${command.deliveryId}`,
+        retry: this.#policy(options),
+      },
+    );
+    return { position: positionOf(result), duplicate: result.kind === 'duplicate' };
+  }
+
+  /**
+   * Corrects a product's stock after a stocktake.
+   *
+   * @throws {AggregateNotFoundError} There is no such product.
+   * @throws {OutOfStockError} It would write off units that are not available.
+   */
+  async adjustStock(
+    command: { readonly productId: string; readonly change: number; readonly reason: string },
+    options: CommandOptions,
+  ): Promise<Written> {
+    const result = await this.products.update(
+      command.productId,
+      (product) => product.adjust(command.change, command.reason),
+      { ...saveOptions(options), retry: this.#policy(options) },
+    );
+    return { position: positionOf(result) };
+  }
+
+  /**
+   * Places an order if every product has the units: the order's
+   * `OrderPlaced` and a `StockReserved` on each product are one publication,
+   * each product expected at the version whose stock was checked. When a
+   * concurrent order took units of a product in between, the publication
+   * conflicts, nothing is written, and the order runs again on fresh stock —
+   * so no order is ever placed against units that are not there.
+   *
+   * @throws {OutOfStockError} A product has fewer units available.
+   * @throws {AggregateNotFoundError} A product does not exist.
+   * @throws {AlreadyExistsError} An order with this id exists.
+   */
+  async placeOrder(
+    command: {
+      readonly orderId: string;
+      readonly customerId: string;
+      readonly email: string;
+      readonly lines: readonly OrderLine[];
+    },
+    options: CommandOptions,
+  ): Promise<OrderPlacement> {
+    const units = unitsByProduct(command.lines);
+    return retryOnConflict(async (attempts) => {
+      const order = new Order(command.orderId);
+      order.place(command.customerId, command.email, command.lines);
+      const products = await Promise.all(
+        [...units].map(async ([productId, quantity]) => {
+          const product = await this.products.get(productId);
+          product.reserve(order.id, quantity);
+          return product;
+        }),
+      );
+      try {
+        const result = await this.orders.saveAll([order, ...products], saveOptions(options));
+        return { position: positionOf(result), attempts };
+      } catch (error) {
+        // The order is saved expecting no entity: a conflict on it means its id is taken,
+        // which no retry changes. A conflict on a product is retried.
+        if (isFactlineError(error, 'CONCURRENCY') && error.entityId === order.id) {
+          throw new AlreadyExistsError('Order', order.id);
+        }
+        throw error;
+      }
+    }, this.#policy(options));
+  }
+
+  /**
+   * Cancels an order and gives its units back, in one publication: the
+   * order's version makes sure it is cancelled, and its stock released, once.
+   *
+   * @throws {AggregateNotFoundError} There is no such order.
+   */
+  async cancelOrder(
+    command: { readonly orderId: string; readonly reason: string },
+    options: CommandOptions,
+  ): Promise<OrderCancellation> {
+    return retryOnConflict(async (attempts): Promise<OrderCancellation> => {
+      const order = await this.orders.get(command.orderId);
+      order.cancel(command.reason);
+      if (order.pendingEvents.length === 0) return { kind: 'unchanged' };
+      const products = await Promise.all(
+        [...order.unitsByProduct()].map(async ([productId, quantity]) => {
+          const product = await this.products.get(productId);
+          product.release(order.id, quantity);
+          return product;
+        }),
+      );
+      const result = await this.orders.saveAll([order, ...products], saveOptions(options));
+      return { kind: 'cancelled', position: positionOf(result), attempts };
+    }, this.#policy(options));
+  }
+
+  #policy(options: CommandOptions): RetryPolicy {
+    return { ...this.#retry, ...options.retry };
+  }
+}
+
+/** The metadata a command's events carry. */
+function saveOptions(options: CommandOptions) {
+  return { actor: options.actor, correlationId: options.correlationId };
+}
+
+/** The position a save wrote at (or, for a duplicate, wrote at the first time). */
+function positionOf(result: { readonly kind: string; readonly position?: number }): number {
+  if (result.position === undefined) throw new Error(`The command wrote nothing (${result.kind}).`);
+  return result.position;
 }

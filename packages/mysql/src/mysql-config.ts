@@ -24,7 +24,10 @@ export interface MysqlConfig {
   readonly tablePrefix?: string;
   /** Publications per group commit at most (default 100). */
   readonly maxBatchSize?: number;
-  /** How often a batch that hit a deadlock or a lock wait timeout is retried (default 5). */
+  /**
+   * How often a batch is retried after a deadlock, a lock wait timeout, or
+   * finding the publish procedure missing while a migration replaces it (default 5).
+   */
   readonly maxRetries?: number;
   /** How long `migrate()` waits for another process's migration, in seconds (default 60). */
   readonly migrationLockTimeout?: number;

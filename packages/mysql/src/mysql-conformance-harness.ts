@@ -5,6 +5,7 @@
  */
 import type { Provider } from '@factline/core';
 import type { ConformanceHarness, JsonValue } from '@factline/testing';
+import type { MysqlTransaction } from './mysql-pool.js';
 import { MysqlProvider } from './mysql-provider.js';
 import { adminQuery, dropDatabase, mysqlUrl, throwawayDatabase } from './mysql-test-server.js';
 
@@ -30,6 +31,7 @@ export async function connect(config: JsonValue): Promise<Provider> {
 export async function createMysqlHarness(): Promise<ConformanceHarness> {
   const database = throwawayDatabase();
   await adminQuery(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4`);
+  const table = `\`${database}\`.conformance_read_model`;
   return {
     async connect() {
       const provider = new MysqlProvider({ connectionString: mysqlUrl, database });
@@ -37,6 +39,25 @@ export async function createMysqlHarness(): Promise<ConformanceHarness> {
       return provider;
     },
     worker: { module: import.meta.url, config: { url: mysqlUrl, database } },
+    readModel: {
+      // Before any transaction: DDL commits implicitly in MySQL.
+      async create(provider) {
+        await (provider as MysqlProvider).pool.query(
+          `CREATE TABLE IF NOT EXISTS ${table} (n BIGINT AUTO_INCREMENT PRIMARY KEY, value TEXT NOT NULL)`,
+        );
+      },
+      async write(transaction, value) {
+        await (transaction as MysqlTransaction).execute(`INSERT INTO ${table} (value) VALUES (?)`, [
+          value,
+        ]);
+      },
+      async read(provider) {
+        const [rows] = await (provider as MysqlProvider).pool.query(
+          `SELECT value FROM ${table} ORDER BY n`,
+        );
+        return (rows as { value: string }[]).map((row) => row.value);
+      },
+    },
     async cleanup() {
       await dropDatabase(database);
     },

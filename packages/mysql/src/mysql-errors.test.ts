@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { isDuplicateKeyError, isRetryableMysqlError } from './mysql-errors.js';
+import {
+  isDuplicateKeyError,
+  isMissingProcedureError,
+  isRetryableMysqlError,
+} from './mysql-errors.js';
 
 const driverError = (errno: number) => Object.assign(new Error('driver'), { errno });
 
@@ -12,8 +16,15 @@ describe('isRetryableMysqlError', () => {
     }
   });
 
-  it('tells duplicate keys apart', () => {
+  it('tells a missing procedure apart: a migration replacing it, or none run', () => {
+    expect(isMissingProcedureError(driverError(1305))).toBe(true);
+    expect(isMissingProcedureError(driverError(1213))).toBe(false);
+    expect(isMissingProcedureError(new Error('x'))).toBe(false);
+  });
+
+  it('tells a duplicate key apart: a checkpoint or a lease someone else wrote first', () => {
     expect(isDuplicateKeyError(driverError(1062))).toBe(true);
     expect(isDuplicateKeyError(driverError(1213))).toBe(false);
+    expect(isDuplicateKeyError(new Error('x'))).toBe(false);
   });
 });

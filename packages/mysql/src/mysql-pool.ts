@@ -28,6 +28,27 @@ export interface MysqlQueryable {
   query(sql: string): Promise<[unknown, unknown]>;
 }
 
+/** A value read-model work may bind to a placeholder. */
+export type MysqlBindValue = string | number | bigint | boolean | Date | Buffer | null;
+
+/**
+ * The handle read-model work gets: a connection of the provider's pool
+ * inside a transaction (mysql2's promise `PoolConnection` is one). Await
+ * every statement, so that it belongs to the transaction; never commit or
+ * roll back on it.
+ *
+ * @example
+ * ```ts
+ * await tx.execute('UPDATE stock SET available = available - ? WHERE sku = ?', [quantity, sku]);
+ * ```
+ */
+export interface MysqlTransaction {
+  /** A prepared statement (binary protocol). */
+  execute(sql: string | MysqlQueryOptions, values?: MysqlBindValue[]): Promise<[unknown, unknown]>;
+  /** A statement on the text protocol; the driver escapes `values` into it. */
+  query(sql: string | MysqlQueryOptions, values?: MysqlBindValue[]): Promise<[unknown, unknown]>;
+}
+
 /** The subset of mysql2's promise `PoolConnection` that factline uses. */
 export interface MysqlPoolConnection extends MysqlQueryable {
   /** Returns the connection to its pool. */

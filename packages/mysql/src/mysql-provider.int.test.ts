@@ -1,4 +1,10 @@
-import { defineEvents, EventStore, isFactlineError, type PublishResult } from '@factline/core';
+import {
+  defineEvents,
+  EventStore,
+  type InlineProjection,
+  isFactlineError,
+  type PublishResult,
+} from '@factline/core';
 import { describeProviderConformance } from '@factline/testing';
 import mysql from 'mysql2/promise';
 import * as v from 'valibot';
@@ -8,6 +14,7 @@ import type {
   MysqlPool,
   MysqlPoolConnection,
   MysqlQueryOptions,
+  MysqlTransaction,
   MysqlValue,
 } from './mysql-pool.js';
 import { MysqlProvider } from './mysql-provider.js';
@@ -81,6 +88,9 @@ describe.runIf(available)('MysqlProvider on a real server', () => {
           `GRANT SELECT, INSERT, UPDATE ON \`${database}\`.Commands TO '${user}'@'${host}'`,
           `GRANT SELECT, INSERT, UPDATE ON \`${database}\`.Snapshots TO '${user}'@'${host}'`,
           `GRANT SELECT ON \`${database}\`.Migrations TO '${user}'@'${host}'`,
+          `GRANT SELECT, INSERT, UPDATE, DELETE ON \`${database}\`.Projections TO '${user}'@'${host}'`,
+          `GRANT SELECT, INSERT, UPDATE, DELETE ON \`${database}\`.ProjectorLeases TO '${user}'@'${host}'`,
+          `GRANT EXECUTE ON PROCEDURE \`${database}\`.publish_batch TO '${user}'@'${host}'`,
         ]) {
           await admin.query(grant);
         }
@@ -99,7 +109,22 @@ describe.runIf(available)('MysqlProvider on a real server', () => {
           entities: [opened('least-1')],
         });
         expect(result.duplicate).toBe(false);
-        expect(await appStore.readEntity('least-1')).toHaveLength(1);
+        // One batch with every path of the procedure: 'any', a conflict, a repeated command id.
+        const mixed = await Promise.allSettled([
+          appStore.publish({ actor: 'test', entities: [moved('least-1', 'any')] }),
+          appStore.publish({ actor: 'test', entities: [moved('least-1', 0)] }),
+          appStore.publish({
+            actor: 'test',
+            commandId: `least-${database}`,
+            entities: [opened('least-1')],
+          }),
+        ]);
+        expect(mixed.map((outcome) => outcome.status)).toEqual([
+          'fulfilled',
+          'rejected',
+          'fulfilled',
+        ]);
+        expect(await appStore.readEntity('least-1')).toHaveLength(2);
         const snapshot = { entityId: 'least-1', type: 'Thing', version: 0, schemaVersion: 1 };
         await appStore.writeSnapshot({ ...snapshot, state: { name: 'l' } });
         await appStore.writeSnapshot({ ...snapshot, version: 1, state: { name: 'newer' } });
@@ -107,6 +132,16 @@ describe.runIf(available)('MysqlProvider on a real server', () => {
           version: 1,
           state: { name: 'newer' },
         });
+        // Checkpoints and leases, as a projector keeps them.
+        const key = { projector: `least-${database}`, source: 'default' };
+        const next = { position: 1, eventId: null };
+        expect(await app.commitCheckpoint({ ...key, expected: undefined, next })).toBe(true);
+        expect(await app.readCheckpoint(key)).toEqual(next);
+        await app.resetCheckpoint(key);
+        const lease = { projector: key.projector, owner: 'least', ttl: 10_000 };
+        expect(await app.acquireLease(lease)).toBe(true);
+        expect(await app.acquireLease(lease)).toBe(true);
+        await app.releaseLease(key.projector, 'least');
         await expect(raw.query('UPDATE Events SET actor = ?', ['x'])).rejects.toThrow(/denied/);
         await expect(raw.query('DELETE FROM Events')).rejects.toThrow(/denied/);
       } finally {
@@ -121,12 +156,49 @@ describe.runIf(available)('MysqlProvider on a real server', () => {
       const [rows] = await admin.query<mysql.RowDataPacket[]>(
         `SELECT version FROM \`${database}\`.Migrations ORDER BY version`,
       );
-      expect(rows.map((row) => row.version)).toEqual([1, 2]);
+      expect(rows.map((row) => row.version)).toEqual([1, 2, 3, 4]);
       await store.migrate();
       const [again] = await admin.query<mysql.RowDataPacket[]>(
         `SELECT COUNT(*) AS count FROM \`${database}\`.Migrations`,
       );
-      expect(Number(again[0]?.count)).toBe(2);
+      expect(Number(again[0]?.count)).toBe(4);
+      const [routines] = await admin.execute<mysql.RowDataPacket[]>(
+        'SELECT ROUTINE_NAME, SECURITY_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?',
+        [database],
+      );
+      expect(routines.map((row) => [row.ROUTINE_NAME, row.SECURITY_TYPE])).toEqual([
+        ['publish_batch', 'INVOKER'],
+      ]);
+    });
+
+    it("keeps another implementation's Projections rows through migration 4, with projector ''", async () => {
+      const legacy = throwawayDatabase();
+      const legacyProvider = new MysqlProvider({ connectionString: mysqlUrl, database: legacy });
+      const projections = `\`${legacy}\`.Projections`;
+      const stored = { projector: '', source: 'orders' };
+      try {
+        await legacyProvider.migrate();
+        // Back to the tables as migration 3 left them, with a row another implementation wrote.
+        await admin.query(`DROP TABLE \`${legacy}\`.ProjectorLeases`);
+        await admin.query(
+          `ALTER TABLE ${projections} DROP PRIMARY KEY, DROP COLUMN projector, DROP COLUMN event_id, DROP COLUMN updated_at, ADD PRIMARY KEY (source)`,
+        );
+        await admin.query(`DELETE FROM \`${legacy}\`.Migrations WHERE version = 4`);
+        await admin.query(`INSERT INTO ${projections} (source, \`position\`) VALUES ('orders', 7)`);
+
+        await legacyProvider.migrate();
+        expect(await legacyProvider.readCheckpoint(stored)).toEqual({ position: 7, eventId: null });
+        // Again, as after a crash between its DDL and its record: a no-op.
+        await admin.query(`DELETE FROM \`${legacy}\`.Migrations WHERE version = 4`);
+        await legacyProvider.migrate();
+        expect(await legacyProvider.readCheckpoint(stored)).toEqual({ position: 7, eventId: null });
+        expect(
+          await legacyProvider.acquireLease({ projector: 'legacy', owner: 'me', ttl: 1000 }),
+        ).toBe(true);
+      } finally {
+        await legacyProvider.close();
+        await dropDatabase(legacy);
+      }
     });
 
     it('keeps ids apart that differ only in case or trailing spaces', async () => {
@@ -172,6 +244,7 @@ describe.runIf(available)('MysqlProvider on a real server', () => {
           'other_Head',
           'other_Migrations',
           'other_Projections',
+          'other_ProjectorLeases',
           'other_Snapshots',
         ]);
       } finally {
@@ -198,6 +271,24 @@ describe.runIf(available)('MysqlProvider on a real server', () => {
         expect(event).toMatchObject({ ordinal: 0, position: result.position, schemaVersion: 1 });
         expect(typeof event?.position).toBe('number');
         expect(await own.head()).toBe(result.position);
+        // A batch runs at READ COMMITTED, set by the procedure for its own transaction;
+        // the pool's sessions keep their level.
+        const blocker = await mysql.createConnection(mysqlUrl);
+        try {
+          await blocker.query('START TRANSACTION');
+          await blocker.execute(
+            `SELECT version FROM \`${database}\`.Entities WHERE id = ? FOR UPDATE`,
+            ['own-pool-1'],
+          );
+          const waiting = own.publish({ actor: 'test', entities: [moved('own-pool-1', 0)] });
+          const [waiter] = await waitForLockWaiters(admin, database, 1);
+          expect(waiter?.isolation).toBe('READ COMMITTED');
+          await blocker.query('ROLLBACK');
+          await waiting;
+        } finally {
+          await blocker.end();
+        }
+        expect(await sessionIsolation(pool)).toBe('REPEATABLE-READ');
         await own.close();
         const [rows] = await pool.query<mysql.RowDataPacket[]>('SELECT 1 AS one');
         expect(rows[0]?.one).toBe(1);
@@ -229,10 +320,49 @@ describe.runIf(available)('MysqlProvider on a real server', () => {
         );
         // Publications submitted in order get positions in that order.
         expect(positions).toEqual([...positions].sort((a, b) => a - b));
-        expect(counting.transactions).toBeLessThanOrEqual(3);
+        expect(counting.calls).toBeLessThanOrEqual(3);
       } finally {
         await grouped.close();
         await counting.end();
+      }
+    });
+
+    it('commits inline publications one at a time beside group-committed batches: contiguous positions', async () => {
+      const seen = `\`${database}\`.inline_seen`;
+      await admin.query(`CREATE TABLE ${seen} (\`position\` BIGINT NOT NULL PRIMARY KEY)`);
+      const recording: InlineProjection<typeof events, MysqlTransaction> = {
+        name: 'seen',
+        handlers: {
+          Opened: async (event, tx) => {
+            await tx.execute(`INSERT INTO ${seen} (\`position\`) VALUES (?)`, [event.position]);
+          },
+        },
+      };
+      const inline = new EventStore({
+        provider: new MysqlProvider({ connectionString: mysqlUrl, database }),
+        events,
+        inline: [recording],
+      });
+      try {
+        const before = await store.head();
+        const publish = (target: Store, index: number) =>
+          target.publish({ actor: 'test', entities: [opened(`beside-${index}`)] });
+        const [inlineResults, plainResults] = await Promise.all([
+          Promise.all(Array.from({ length: 10 }, (_, index) => publish(inline, index))),
+          Promise.all(Array.from({ length: 30 }, (_, index) => publish(store, 10 + index))),
+        ]);
+        const positions = [...inlineResults, ...plainResults].map((result) => result.position);
+        expect(positions.sort((a, b) => a - b)).toEqual(
+          Array.from({ length: 40 }, (_, index) => before + index + 1),
+        );
+        const [rows] = await admin.query<mysql.RowDataPacket[]>(
+          `SELECT \`position\` FROM ${seen} ORDER BY \`position\``,
+        );
+        expect(rows.map((row) => Number(row.position))).toEqual(
+          inlineResults.map((result) => result.position).sort((a, b) => a - b),
+        );
+      } finally {
+        await inline.close();
       }
     });
 
@@ -331,6 +461,83 @@ describe.runIf(available)('MysqlProvider on a real server', () => {
       const [event] = await store.readEntity('exact-text');
       expect(event?.details).toEqual({ text });
     });
+
+    it('splits a batch larger than max_allowed_packet into CALLs, and inserts the events of a publication larger than one itself', async () => {
+      const [rows] = await admin.query<mysql.RowDataPacket[]>(
+        'SELECT @@max_allowed_packet AS size',
+      );
+      const share = Math.floor(Number(rows[0]?.size) * 0.4);
+      const noted = (id: string, texts: string[], expectedVersion: number | 'new' = 'new') => ({
+        id,
+        type: 'Thing',
+        expectedVersion,
+        events: texts.map((text) => ({ name: 'Noted' as const, details: { text } })),
+      });
+      await store.publish({ actor: 'test', entities: [opened('packet-existing')] });
+      const before = await store.head();
+      const texts = ['a', 'b', 'c', 'd', 'e'].map((letter) => letter.repeat(share));
+      const counting = new ScriptedPool(mysqlUrl);
+      const splitting = new EventStore({
+        provider: new MysqlProvider({ pool: counting, database }),
+        events,
+      });
+      try {
+        await splitting.head();
+        // About 1.2, 0.4, 0.4 and 0 packets: [huge], [large, large, small], in order.
+        const results = await Promise.all([
+          splitting.publish({
+            actor: 'test',
+            entities: [
+              noted('packet-huge', texts.slice(0, 2)),
+              noted('packet-existing', texts.slice(2, 3), 0),
+            ],
+          }),
+          splitting.publish({
+            actor: 'test',
+            entities: [noted('packet-large-1', texts.slice(3, 4))],
+          }),
+          splitting.publish({
+            actor: 'test',
+            entities: [noted('packet-large-2', texts.slice(4, 5))],
+          }),
+          splitting.publish({ actor: 'test', entities: [moved('packet-existing', 1)] }),
+        ]);
+        expect(results.map((result) => result.position)).toEqual([
+          before + 1,
+          before + 2,
+          before + 3,
+          before + 4,
+        ]);
+        expect(results[0]?.versions).toEqual([
+          { id: 'packet-huge', version: 1 },
+          { id: 'packet-existing', version: 1 },
+        ]);
+        expect(counting.calls).toBe(2);
+        // The huge one's transaction: the CALL, its events, then the commit.
+        expect(counting.statements).toEqual(['CALL', 'COMMIT', 'CALL']);
+      } finally {
+        await splitting.close();
+        await counting.end();
+      }
+      const storedTexts = async (id: string) =>
+        (await store.readEntity(id)).map((event) => [
+          event.ordinal,
+          event.position,
+          (event.details as { text?: string }).text?.length,
+        ]);
+      expect(await storedTexts('packet-huge')).toEqual([
+        [0, before + 1, share],
+        [1, before + 1, share],
+      ]);
+      expect(await storedTexts('packet-existing')).toEqual([
+        [0, before, undefined],
+        [1, before + 1, share],
+        [2, before + 4, undefined],
+      ]);
+      expect(await storedTexts('packet-large-2')).toEqual([[0, before + 3, share]]);
+      const [event] = await store.readEntity('packet-large-1');
+      expect((event?.details as { text?: string } | undefined)?.text === texts[3]).toBe(true);
+    }, 60_000);
 
     it('refuses an event larger than max_allowed_packet before it joins a batch', async () => {
       const [rows] = await admin.query<mysql.RowDataPacket[]>(
@@ -486,8 +693,8 @@ describe.runIf(available)('MysqlProvider on a real server', () => {
     it('retries a batch after a lock wait timeout, from the start', async () => {
       let failures = 1;
       const scripted = new ScriptedPool(mysqlUrl, (sql) => {
-        // Fail the position step once, after the compare-and-sets took effect.
-        if (sql.includes('`Head`') && failures > 0) {
+        // As the server reports a lock wait timeout in the CALL: it rolled back, the batch is tried again.
+        if (sql.includes('publish_batch') && failures > 0) {
           failures--;
           return driverError(
             1205,
@@ -512,16 +719,10 @@ describe.runIf(available)('MysqlProvider on a real server', () => {
           }),
           retrying.publish({ actor: 'test', entities: [opened('timeout-b')] }),
         ]);
-        expect(scripted.transactions).toBe(2);
-        // The user's own pool keeps its sessions' isolation level: each batch sets its own.
-        expect(scripted.statements).toEqual([
-          'SET TRANSACTION ISOLATION LEVEL READ COMMITTED',
-          'START TRANSACTION',
-          'ROLLBACK',
-          'SET TRANSACTION ISOLATION LEVEL READ COMMITTED',
-          'START TRANSACTION',
-          'COMMIT',
-        ]);
+        expect(scripted.calls).toBe(2);
+        // One round trip per batch: the procedure runs and commits the transaction, and
+        // sets its isolation level itself, so the user's pool keeps its sessions' level.
+        expect(scripted.statements).toEqual(['CALL', 'ROLLBACK', 'CALL']);
         expect([one?.position, two?.position]).toEqual([before + 1, before + 2]);
         expect((await store.readEntity('timeout-a')).map((event) => event.ordinal)).toEqual([0, 1]);
         expect(await store.getEntity('timeout-b')).toEqual({
@@ -537,7 +738,7 @@ describe.runIf(available)('MysqlProvider on a real server', () => {
 
     it('gives up after maxRetries deadlocks with a ProviderError, writing nothing', async () => {
       const scripted = new ScriptedPool(mysqlUrl, (sql) =>
-        sql.includes('`Head`')
+        sql.includes('publish_batch')
           ? driverError(
               1213,
               'ER_LOCK_DEADLOCK',
@@ -556,7 +757,7 @@ describe.runIf(available)('MysqlProvider on a real server', () => {
           .catch((caught: unknown) => caught);
         expect(isFactlineError(error, 'PROVIDER')).toBe(true);
         expect((error as Error).cause).toMatchObject({ errno: 1213 });
-        expect(scripted.transactions).toBe(3);
+        expect(scripted.calls).toBe(3);
         expect(await store.getEntity('given-up')).toBeUndefined();
         expect(await store.head()).toBe(before);
       } finally {
@@ -690,12 +891,12 @@ function driverError(errno: number, code: string, message: string): Error {
 }
 
 /**
- * A pool on a real server that counts transactions and can fail chosen
- * statements before they reach the server.
+ * A pool on a real server that counts batches (CALLs of the publish
+ * procedure) and can fail chosen statements before they reach the server.
  */
 class ScriptedPool implements MysqlPool {
-  transactions = 0;
-  /** What went through `query` on its connections: transaction control. */
+  calls = 0;
+  /** What its connections sent: `CALL` for a batch, and every `query` (transaction control). */
   readonly statements: string[] = [];
   readonly #pool: mysql.Pool;
   readonly #fail: (sql: string) => Error | undefined;
@@ -717,13 +918,16 @@ class ScriptedPool implements MysqlPool {
     const connection = await this.#pool.getConnection();
     return {
       execute: async (options, values) => {
+        if (options.sql.startsWith('CALL')) {
+          this.calls++;
+          this.statements.push('CALL');
+        }
         const failure = this.#fail(options.sql);
         if (failure !== undefined) throw failure;
         return connection.execute(options, values);
       },
       query: async (sql) => {
         this.statements.push(sql);
-        if (sql === 'START TRANSACTION') this.transactions++;
         return connection.query(sql);
       },
       release: () => connection.release(),
@@ -734,6 +938,14 @@ class ScriptedPool implements MysqlPool {
   end(): Promise<void> {
     return this.#pool.end();
   }
+}
+
+/** The isolation level of a session of the pool (MariaDB calls it tx_isolation before 11.1). */
+async function sessionIsolation(pool: mysql.Pool): Promise<string> {
+  const [rows] = await pool
+    .query<mysql.RowDataPacket[]>('SELECT @@SESSION.transaction_isolation AS level')
+    .catch(() => pool.query<mysql.RowDataPacket[]>('SELECT @@SESSION.tx_isolation AS level'));
+  return String(rows[0]?.level);
 }
 
 async function deadlockCount(connection: mysql.Connection): Promise<number> {

@@ -1,12 +1,21 @@
 import { createHash } from 'node:crypto';
 import type {
+  CheckpointKey,
+  CheckpointRow,
+  CheckpointUpdate,
   EntityRow,
   EntityVersion,
   EventRow,
+  FoldRow,
+  LeaseRequest,
+  ProjectionStorage,
   Provider,
   PublicationRecord,
+  PublicationWork,
   PublishOutcome,
+  SnapshotAndTailRows,
   SnapshotRow,
+  TransactionWork,
 } from '@factline/core';
 import {
   distinctCommandIds,
@@ -17,9 +26,12 @@ import {
   toProtocolTimestamp,
 } from '@factline/core';
 import mysql from 'mysql2/promise';
-import { decideInBatch, type EntityState } from './mysql-batch-decision.js';
+import { type BatchCall, planBatchCalls, planOpenCall } from './mysql-batch-calls.js';
+import { readBatchOutcomes } from './mysql-batch-outcomes.js';
 import type { MysqlConfig } from './mysql-config.js';
-import { isDuplicateKeyError, isRetryableMysqlError } from './mysql-errors.js';
+import { isMissingProcedureError, isRetryableMysqlError } from './mysql-errors.js';
+import { mysqlFoldStatement } from './mysql-fold-statement.js';
+import { toInteger } from './mysql-integer.js';
 import {
   checkPublicationFits,
   estimateBytes,
@@ -30,9 +42,14 @@ import type {
   MysqlPool,
   MysqlPoolConnection,
   MysqlQueryable,
-  MysqlResultHeader,
+  MysqlTransaction,
   MysqlValue,
 } from './mysql-pool.js';
+import { MysqlProjectionStorage } from './mysql-projection-storage.js';
+import {
+  mysqlSnapshotTailStatement,
+  snapshotAndTailFromRows,
+} from './mysql-snapshot-tail-statement.js';
 import { exactCollations, type MysqlStatements, mysqlStatements } from './mysql-statements.js';
 
 /** Most rows in one multi-row INSERT. */
@@ -43,36 +60,35 @@ interface CallbackConnection {
   query(sql: string, callback: (error: unknown) => void): void;
 }
 
-/** A publication whose compare-and-sets all succeeded, waiting for its position. */
-interface Accepted {
-  readonly publication: PublicationRecord;
-  /** Its place in the batch. */
-  readonly index: number;
-  /** Per entity, the ordinal of its first new event. */
-  readonly firstOrdinals: number[];
-  readonly versions: EntityVersion[];
-}
-
 /**
- * Thrown inside a batch when a concurrent transaction created a key it
- * needs (a new entity, a command id) after the batch looked: the batch is
- * rolled back and tried again, and then sees it.
+ * What the group committer hands each publication: its outcome, or the
+ * failure of its own CALL. A batch larger than a packet takes several CALLs,
+ * and the ones that committed must not be reported as failed.
  */
-class BatchRace extends Error {}
+type BatchResult = PublishOutcome | { readonly kind: 'failed'; readonly error: ProviderError };
+
+/** Wraps what a publication's work threw, to rethrow it as is after the rollback. */
+class WorkFailure {
+  constructor(readonly cause: unknown) {}
+}
 
 /**
  * Events in MySQL 8 or MariaDB 10.6+, through mysql2. Many processes may
  * write to one database.
  *
  * Concurrent publications from this process are group-committed: a batch is
- * one READ COMMITTED transaction on one connection, in a handful of round
- * trips whatever its size. It locks the batch's entities (in key order, so
- * batches never deadlock on each other), decides each publication's
- * compare-and-sets in turn, so a conflict refuses only its own publication,
- * and writes the new versions as one compare-and-set. Then, as the last
- * step before inserting the events, it locks the `Head` counter row until
- * commit, so positions are contiguous and in commit order. A batch that
- * deadlocks with another transaction is retried whole.
+ * one CALL of the `publish_batch` procedure that `migrate()` creates — one
+ * round trip, one READ COMMITTED transaction, one commit. It locks the
+ * batch's entities in one fixed order (so batches never deadlock on each
+ * other), compare-and-sets each publication's entities in turn, so a
+ * conflict refuses only its own publication, and then, as the last step
+ * before inserting the events, locks the `Head` counter row until commit, so
+ * positions are contiguous and in commit order. A batch that deadlocks with
+ * another transaction is retried whole.
+ *
+ * It is also a `ProjectionStorage`: projectors keep their checkpoints and
+ * leases in its database, and their handlers (and inline projections) get a
+ * {@link MysqlTransaction} — a connection of the pool inside a transaction.
  *
  * @example
  * ```ts
@@ -81,7 +97,9 @@ class BatchRace extends Error {}
  * await store.migrate();
  * ```
  */
-export class MysqlProvider implements Provider {
+export class MysqlProvider
+  implements Provider<MysqlTransaction>, ProjectionStorage<MysqlTransaction>
+{
   readonly name = 'mysql';
   /**
    * The pool, for read models that share the database. A pool the provider
@@ -92,9 +110,12 @@ export class MysqlProvider implements Provider {
   readonly #database: string | undefined;
   readonly #prefix: string;
   readonly #sql: MysqlStatements;
+  #foldStatement: string | undefined;
+  #snapshotTailStatement: string | undefined;
   readonly #maxRetries: number;
   readonly #lockTimeout: number;
-  readonly #committer: GroupCommitter<PublicationRecord, PublishOutcome>;
+  readonly #committer: GroupCommitter<PublicationRecord, BatchResult>;
+  readonly #projections: MysqlProjectionStorage;
   /** The most bytes of values one statement may carry (`max_allowed_packet`), once known. */
   #packetBudget: number | undefined;
   #packetBudgetLoading: Promise<number> | undefined;
@@ -114,12 +135,12 @@ export class MysqlProvider implements Provider {
         ...config.poolConfig,
         ...(config.connectionString === undefined ? {} : { uri: config.connectionString }),
       } as mysql.PoolOptions);
-      // Once per connection rather than once per batch. mysql2 queues the
-      // statement before the connection is handed out; the event carries
-      // its callback-style connection.
+      // For read models on this pool (batches set their own transaction's
+      // level). mysql2 queues the statement before the connection is handed
+      // out; the event carries its callback-style connection.
       pool.on('connection', (connection) => {
         (connection as unknown as CallbackConnection).query(this.#sql.readCommittedSession, () => {
-          // A connection that fails this fails its first batch too, which reports it.
+          // A connection that fails this fails its next statement too, which reports it.
         });
       });
       this.pool = pool;
@@ -131,6 +152,13 @@ export class MysqlProvider implements Provider {
     }
     this.#maxRetries = config.maxRetries ?? 5;
     this.#lockTimeout = config.migrationLockTimeout ?? 60;
+    this.#projections = new MysqlProjectionStorage(
+      this.name,
+      this.pool,
+      this.#database,
+      this.#prefix,
+      this.#maxRetries,
+    );
     this.#committer = new GroupCommitter({
       commit: (batch) => this.#commitBatch(batch),
       maxBatchSize: config.maxBatchSize ?? 100,
@@ -180,25 +208,60 @@ export class MysqlProvider implements Provider {
     }
     try {
       if (lock !== undefined) await select(connection, sql.releaseLock, [lock]);
-      connection.release();
     } catch {
-      // The session lock ends with the session.
-      connection.destroy();
+      // The session lock ends with the session, below.
     }
+    // Not back to the pool: a migration may have changed the session's sql_mode.
+    connection.destroy();
     if (failure !== undefined) {
       if (isFactlineError(failure)) throw failure;
       throw new ProviderError(this.name, 'migrate', failure);
     }
   }
 
-  async publish(publication: PublicationRecord): Promise<PublishOutcome> {
+  /**
+   * A publication with inline `work` cannot share a group-committed batch —
+   * its work's failure must roll back only itself — so it commits on its own
+   * connection: the procedure for it alone, leaving its transaction open with
+   * the `Head` row locked, then its events, the work, and the commit. Such
+   * publications commit one at a time.
+   */
+  async publish(
+    publication: PublicationRecord,
+    work?: PublicationWork<MysqlTransaction>,
+  ): Promise<PublishOutcome> {
     checkPublicationFits(publication, this.#packetBudget ?? (await this.#loadPacketBudget()));
-    return this.#committer.submit(publication);
+    if (work !== undefined) return this.#publishWithWork(publication, work);
+    const result = await this.#committer.submit(publication);
+    if (result.kind === 'failed') throw result.error;
+    return result;
   }
 
   async readEntity(entityId: string, after: number, upTo: number): Promise<EventRow[]> {
     const rows = await this.#read('readEntity', this.#sql.readEntity, [entityId, after, upTo]);
     return rows.map(eventFromColumns);
+  }
+
+  async readFoldRows(entityId: string, after: number, upTo: number): Promise<FoldRow[]> {
+    this.#foldStatement ??= mysqlFoldStatement(this.#database, this.#prefix);
+    const rows = await this.#read('readFoldRows', this.#foldStatement, [entityId, after, upTo]);
+    return rows as unknown as FoldRow[];
+  }
+
+  async readSnapshotAndTail(
+    entityId: string,
+    type: string,
+    schemaVersion: number,
+  ): Promise<SnapshotAndTailRows> {
+    this.#snapshotTailStatement ??= mysqlSnapshotTailStatement(this.#database, this.#prefix);
+    const rows = await this.#read('readSnapshotAndTail', this.#snapshotTailStatement, [
+      entityId,
+      type,
+      schemaVersion,
+      entityId,
+      entityId,
+    ]);
+    return snapshotAndTailFromRows(entityId, type, schemaVersion, rows);
   }
 
   async readPositions(after: number, count: number): Promise<EventRow[]> {
@@ -243,6 +306,30 @@ export class MysqlProvider implements Provider {
     } catch (error) {
       throw new ProviderError(this.name, 'writeSnapshot', error);
     }
+  }
+
+  readCheckpoint(key: CheckpointKey): Promise<CheckpointRow | undefined> {
+    return this.#projections.readCheckpoint(key);
+  }
+
+  /** Read-model work here gets a connection of the pool inside a transaction, and may be `async`. */
+  commitCheckpoint(
+    update: CheckpointUpdate,
+    work?: TransactionWork<MysqlTransaction>,
+  ): Promise<boolean> {
+    return this.#projections.commitCheckpoint(update, work);
+  }
+
+  resetCheckpoint(key: CheckpointKey, work?: TransactionWork<MysqlTransaction>): Promise<void> {
+    return this.#projections.resetCheckpoint(key, work);
+  }
+
+  acquireLease(request: LeaseRequest): Promise<boolean> {
+    return this.#projections.acquireLease(request);
+  }
+
+  releaseLease(projector: string, owner: string): Promise<void> {
+    return this.#projections.releaseLease(projector, owner);
   }
 
   async close(): Promise<void> {
@@ -291,16 +378,88 @@ export class MysqlProvider implements Provider {
     return this.#packetBudgetLoading;
   }
 
-  /** One transaction per batch, retried as a whole on deadlocks and lock wait timeouts. */
-  async #commitBatch(batch: PublicationRecord[]): Promise<PublishOutcome[]> {
+  /**
+   * Writes a batch: one CALL, or several in order when it is larger than a
+   * packet. A failed CALL fails only its own publications.
+   */
+  async #commitBatch(batch: PublicationRecord[]): Promise<BatchResult[]> {
+    const results: BatchResult[] = [];
+    const budget = this.#packetBudget ?? Number.POSITIVE_INFINITY;
+    for (const call of planBatchCalls(batch, budget)) {
+      try {
+        results.push(...(await this.#commitCall(call)));
+      } catch (error) {
+        const failed = {
+          kind: 'failed',
+          error: new ProviderError(this.name, 'publish', error),
+        } as const;
+        for (const _ of call.publications) results.push(failed);
+      }
+    }
+    return results;
+  }
+
+  /** A publication with work, on a connection of its own: see {@link MysqlProvider.publish}. */
+  async #publishWithWork(
+    publication: PublicationRecord,
+    work: PublicationWork<MysqlTransaction>,
+  ): Promise<PublishOutcome> {
+    const call = planOpenCall(publication);
     for (let attempt = 0; ; attempt++) {
       const connection = await this.#connect('publish');
       try {
-        const outcomes = await this.#writeBatch(connection, batch);
+        const [results] = await connection.execute(
+          { sql: this.#sql.publishBatch, rowsAsArray: true },
+          [call.entitiesJson, call.lockIdsJson, call.eventsJson],
+        );
+        const row = (results as unknown[][][])[0]?.[0];
+        if (row === undefined) throw new Error('The publish procedure returned no row.');
+        const [outcome] = readBatchOutcomes(call.publications, row) as [PublishOutcome];
+        if (outcome.kind !== 'published') {
+          await connection.query(this.#sql.rollback);
+          connection.release();
+          return outcome;
+        }
+        await this.#insertEvents(connection, call.publications, [outcome]);
+        try {
+          await work(connection, { position: outcome.position, versions: outcome.versions });
+        } catch (error) {
+          throw new WorkFailure(error);
+        }
+        await connection.query(this.#sql.commit);
+        connection.release();
+        return outcome;
+      } catch (error) {
+        try {
+          await connection.query(this.#sql.rollback);
+          connection.release();
+        } catch {
+          // Broken: closing it makes the server roll back, and the pool never reuses it.
+          connection.destroy();
+        }
+        if (error instanceof WorkFailure) throw error.cause;
+        // Missing: a migration is replacing the procedure right now, or none ran.
+        const retryable = isRetryableMysqlError(error) || isMissingProcedureError(error);
+        if (retryable && attempt < this.#maxRetries) {
+          await delay(2 ** attempt * 5 * (0.5 + Math.random()));
+          continue;
+        }
+        throw new ProviderError(this.name, 'publish', error);
+      }
+    }
+  }
+
+  /** One CALL in one transaction, retried as a whole on deadlocks and lock wait timeouts. */
+  async #commitCall(call: BatchCall): Promise<PublishOutcome[]> {
+    for (let attempt = 0; ; attempt++) {
+      const connection = await this.pool.getConnection();
+      try {
+        const outcomes = await this.#writeCall(connection, call);
         connection.release();
         return outcomes;
       } catch (error) {
-        const retryable = isRetryableMysqlError(error) || error instanceof BatchRace;
+        // Missing: a migration is replacing the procedure right now, or none ran.
+        const retryable = isRetryableMysqlError(error) || isMissingProcedureError(error);
         if (retryable) {
           // The connection is sound: roll back and hand it back.
           try {
@@ -318,213 +477,46 @@ export class MysqlProvider implements Provider {
           await delay(2 ** attempt * 5 * (0.5 + Math.random()));
           continue;
         }
-        throw new ProviderError(this.name, 'publish', error);
+        throw error;
       }
     }
   }
 
   /**
-   * Writes a batch in one transaction, in a number of round trips that does
-   * not grow with the batch: lock and read its entities; read the stored
-   * results of its command ids; decide each publication's compare-and-sets
-   * in order, here; write the entities' new versions; lock the `Head` row and
-   * take one position per accepted publication; insert the events, then the
-   * command results; commit.
+   * One CALL of the publish procedure: it decides, writes and commits the
+   * publications and returns their outcomes. For a publication too large for
+   * one packet it leaves its transaction open, and the events go in here.
    */
-  async #writeBatch(
-    connection: MysqlPoolConnection,
-    batch: readonly PublicationRecord[],
-  ): Promise<PublishOutcome[]> {
-    const sql = this.#sql;
-    if (!this.#ownsPool) await connection.query(sql.readCommitted);
-    await connection.query(sql.begin);
-    const entities = await this.#lockEntities(connection, batch);
-    const stored = await this.#storedCommands(connection, batch);
-    const outcomes = new Array<PublishOutcome>(batch.length);
-    const accepted: Accepted[] = [];
-    const refusedCommands: string[] = [];
-    for (let index = 0; index < batch.length; index++) {
-      const publication = batch[index] as PublicationRecord;
-      const { commandId } = publication;
-      const duplicate = commandId === null ? undefined : stored.get(commandId);
-      if (duplicate !== undefined) {
-        outcomes[index] = duplicate;
-        continue;
-      }
-      const decision = decideInBatch(publication, entities);
-      if (decision.kind === 'accepted') {
-        accepted.push({ publication, index, ...decision });
-        continue;
-      }
-      outcomes[index] = decision.outcome;
-      if (commandId !== null) refusedCommands.push(commandId);
+  async #writeCall(connection: MysqlPoolConnection, call: BatchCall): Promise<PublishOutcome[]> {
+    const [results] = await connection.execute({ sql: this.#sql.publishBatch, rowsAsArray: true }, [
+      call.entitiesJson,
+      call.lockIdsJson,
+      call.eventsJson,
+    ]);
+    const row = (results as unknown[][][])[0]?.[0];
+    if (row === undefined) throw new Error('The publish procedure returned no row.');
+    const outcomes = readBatchOutcomes(call.publications, row);
+    if (call.eventsJson === null) {
+      await this.#insertEvents(connection, call.publications, outcomes);
+      await connection.query(this.#sql.commit);
     }
-    if (refusedCommands.length > 0) {
-      // A refused publication may be the repeat of one that another process
-      // committed after our first look: then it is a duplicate, not a conflict.
-      const late = await this.#findCommands(connection, refusedCommands);
-      batch.forEach(({ commandId }, index) => {
-        const duplicate = commandId === null ? undefined : late.get(commandId);
-        if (duplicate !== undefined) outcomes[index] = duplicate;
-      });
-    }
-    if (accepted.length > 0) {
-      await this.#writeVersions(connection, entities);
-      const last = await this.#advanceHead(connection, accepted.length);
-      const first = last - accepted.length + 1;
-      await this.#insertEvents(connection, accepted, first);
-      try {
-        await this.#insertCommands(connection, accepted, first);
-      } catch (error) {
-        if (isDuplicateKeyError(error)) {
-          throw new BatchRace('another process stored one of its command ids first');
-        }
-        throw error;
-      }
-      accepted.forEach(({ index, versions }, offset) => {
-        outcomes[index] = { kind: 'published', position: first + offset, versions };
-      });
-    }
-    await connection.query(sql.commit);
     return outcomes;
   }
 
-  /**
-   * Locks every entity of the batch that exists, until commit, and reads
-   * its type and version; the ones that do not exist are read as absent.
-   */
-  async #lockEntities(
-    connection: MysqlQueryable,
-    batch: readonly PublicationRecord[],
-  ): Promise<Map<string, EntityState>> {
-    const entities = new Map<string, EntityState>();
-    for (const publication of batch) {
-      for (const { id } of publication.entities) {
-        if (!entities.has(id)) entities.set(id, { stored: null, type: '', version: null });
-      }
-    }
-    const ids = [...entities.keys()].sort();
-    for (const row of await this.#selectIn(connection, this.#sql.lockEntities, ids)) {
-      const state = entities.get(row[0] as string);
-      if (state === undefined) continue;
-      const version = toInteger(row[2]);
-      state.stored = version;
-      state.type = row[1] as string;
-      state.version = version;
-    }
-    return entities;
-  }
-
-  /** Writes the versions the batch's accepted publications moved entities to. */
-  async #writeVersions(
-    connection: MysqlQueryable,
-    entities: ReadonlyMap<string, EntityState>,
-  ): Promise<void> {
-    const created: MysqlValue[][] = [];
-    const createdSizes: number[] = [];
-    const moved: [string, number, number][] = [];
-    for (const [id, state] of entities) {
-      if (state.version === null || state.version === state.stored) continue;
-      if (state.stored === null) {
-        created.push([id, state.type, state.version]);
-        createdSizes.push((id.length + state.type.length) * 3 + rowOverhead);
-      } else {
-        moved.push([id, state.version, state.stored]);
-      }
-    }
-    try {
-      await this.#insertRows(connection, created, createdSizes, this.#sql.insertEntities);
-    } catch (error) {
-      if (isDuplicateKeyError(error)) {
-        throw new BatchRace('another process created one of its new entities first');
-      }
-      throw error;
-    }
-    for (let start = 0; start < moved.length; start += maxRowsPerStatement) {
-      const chunk = moved.slice(start, start + maxRowsPerStatement);
-      const size = paddedSize(chunk.length);
-      const values: MysqlValue[] = [];
-      for (let index = 0; index < size; index++) {
-        const [id, version] = chunk[index] ?? [null, null];
-        values.push(id, version);
-      }
-      for (let index = 0; index < size; index++) {
-        const [id, , stored] = chunk[index] ?? [null, null, null];
-        values.push(id, stored);
-      }
-      const updated = await run(connection, this.#sql.setVersions(size), values);
-      if (updated.affectedRows !== chunk.length) {
-        // The rows are locked: this cannot happen unless something else writes them.
-        throw new Error(
-          `A compare-and-set of ${chunk.length} locked entities matched ${updated.affectedRows}.`,
-        );
-      }
-    }
-  }
-
-  /** The stored result of every command id in the batch. */
-  async #storedCommands(
-    connection: MysqlQueryable,
-    batch: readonly PublicationRecord[],
-  ): Promise<Map<string, PublishOutcome>> {
-    const ids: string[] = [];
-    for (const publication of batch) {
-      if (publication.commandId !== null) ids.push(publication.commandId);
-    }
-    return ids.length === 0 ? new Map() : this.#findCommands(connection, ids);
-  }
-
-  async #findCommands(
-    connection: MysqlQueryable,
-    ids: readonly string[],
-  ): Promise<Map<string, PublishOutcome>> {
-    const stored = new Map<string, PublishOutcome>();
-    for (const row of await this.#selectIn(connection, this.#sql.findCommands, ids)) {
-      stored.set(row[0] as string, duplicateFromColumns(row));
-    }
-    return stored;
-  }
-
-  /**
-   * Runs a `… IN (?, …)` query over any number of values, at most 128 per
-   * statement, each padded with `null` to a power of two so that few shapes
-   * of the statement get prepared.
-   */
-  async #selectIn(
-    connection: MysqlQueryable,
-    statement: (count: number) => string,
-    values: readonly string[],
-  ): Promise<unknown[][]> {
-    const rows: unknown[][] = [];
-    for (let start = 0; start < values.length; start += maxRowsPerStatement) {
-      const chunk: MysqlValue[] = values.slice(start, start + maxRowsPerStatement);
-      const size = paddedSize(chunk.length);
-      while (chunk.length < size) chunk.push(null);
-      rows.push(...(await select(connection, statement(size), chunk)));
-    }
-    return rows;
-  }
-
-  /** Locks the counter row until commit and moves it on; returns the last new position. */
-  async #advanceHead(connection: MysqlQueryable, count: number): Promise<number> {
-    const advanced = await run(connection, this.#sql.advanceHead, [count]);
-    if (advanced.affectedRows !== 1) {
-      throw new Error('The Head row is missing: run migrate() first.');
-    }
-    return toInteger(advanced.insertId);
-  }
-
+  /** The events of the published publications, their positions and ordinals as the procedure chose. */
   async #insertEvents(
     connection: MysqlQueryable,
-    accepted: readonly Accepted[],
-    firstPosition: number,
+    publications: readonly PublicationRecord[],
+    outcomes: readonly PublishOutcome[],
   ): Promise<void> {
     const rows: MysqlValue[][] = [];
     const sizes: number[] = [];
-    accepted.forEach(({ publication, firstOrdinals }, offset) => {
-      const position = firstPosition + offset;
+    publications.forEach((publication, index) => {
+      const outcome = outcomes[index] as PublishOutcome;
+      if (outcome.kind !== 'published') return;
       publication.entities.forEach((entity, entityIndex) => {
-        let ordinal = firstOrdinals[entityIndex] as number;
+        const version = (outcome.versions[entityIndex] as EntityVersion).version;
+        let ordinal = version - entity.events.length + 1;
         for (const event of entity.events) {
           rows.push([
             entity.id,
@@ -533,7 +525,7 @@ export class MysqlProvider implements Provider {
             event.actor,
             event.timestamp,
             ordinal++,
-            position,
+            outcome.position,
             event.id,
             event.schemaVersion,
             event.metadata,
@@ -548,22 +540,6 @@ export class MysqlProvider implements Provider {
       });
     });
     await this.#insertRows(connection, rows, sizes, this.#sql.insertEvents);
-  }
-
-  async #insertCommands(
-    connection: MysqlQueryable,
-    accepted: readonly Accepted[],
-    firstPosition: number,
-  ): Promise<void> {
-    const rows: MysqlValue[][] = [];
-    const sizes: number[] = [];
-    accepted.forEach(({ publication, versions }, offset) => {
-      if (publication.commandId === null) return;
-      const text = JSON.stringify(versions);
-      rows.push([publication.commandId, firstPosition + offset, text]);
-      sizes.push((publication.commandId.length + text.length) * 3 + rowOverhead);
-    });
-    await this.#insertRows(connection, rows, sizes, this.#sql.insertCommands);
   }
 
   /**
@@ -607,19 +583,9 @@ function rowsPerStatement(available: number): number {
   return Math.min(maxRowsPerStatement, Math.floor(available / 32) * 32);
 }
 
-/** The next power of two: `IN` lists are padded to it. */
-function paddedSize(count: number): number {
-  return 2 ** Math.ceil(Math.log2(count));
-}
-
-/** A prepared statement that writes; returns mysql2's result header. */
-async function run(
-  target: MysqlQueryable,
-  sql: string,
-  values: MysqlValue[],
-): Promise<MysqlResultHeader> {
-  const [result] = await target.execute({ sql }, values);
-  return result as MysqlResultHeader;
+/** A prepared statement that writes. */
+async function run(target: MysqlQueryable, sql: string, values: MysqlValue[]): Promise<void> {
+  await target.execute({ sql }, values);
 }
 
 /**
@@ -639,14 +605,6 @@ async function select(
   return rows as unknown[][];
 }
 
-function toInteger(value: unknown): number {
-  const number = Number(value);
-  if (!Number.isSafeInteger(number)) {
-    throw new Error(`Expected an integer the database holds exactly; got ${String(value)}.`);
-  }
-  return number;
-}
-
 /** An `Events` row, columns in the order of `eventColumns` in mysql-statements.ts. */
 function eventFromColumns(row: unknown[]): EventRow {
   return {
@@ -660,14 +618,6 @@ function eventFromColumns(row: unknown[]): EventRow {
     ordinal: toInteger(row[7]),
     position: toInteger(row[8]),
     metadata: row[9] as string | null,
-  };
-}
-
-function duplicateFromColumns(row: unknown[]): PublishOutcome {
-  return {
-    kind: 'duplicate',
-    position: toInteger(row[1]),
-    versions: JSON.parse(row[2] as string) as EntityVersion[],
   };
 }
 

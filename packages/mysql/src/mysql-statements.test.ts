@@ -27,13 +27,24 @@ describe('mysqlStatements', () => {
     const sql = mysqlStatements('db', 'p_');
     const placeholders = (text: string) => text.split('?').length - 1;
     expect(placeholders(sql.insertEvents(3))).toBe(30);
-    expect(placeholders(sql.insertCommands(2))).toBe(6);
-    expect(placeholders(sql.insertEntities(4))).toBe(12);
-    expect(placeholders(sql.setVersions(2))).toBe(8);
-    expect(placeholders(sql.lockEntities(8))).toBe(8);
-    expect(placeholders(sql.findCommands(4))).toBe(4);
+    expect(placeholders(sql.publishBatch)).toBe(3);
     expect(placeholders(sql.writeSnapshot)).toBe(6);
     expect(placeholders(sql.readSnapshot)).toBe(1);
     expect(sql.insertEvents(3)).toBe(sql.insertEvents(3));
+  });
+
+  it('creates the publish procedure in a migration of its own, which replaces it and pins sql_mode', () => {
+    const sql = mysqlStatements('db', 'p_');
+    const migration = sql.migrations('utf8mb4_nopad_bin').find(({ version }) => version === 3);
+    const [mode, drop, create] = migration?.statements ?? [];
+    expect(mode).toMatch(/^SET SESSION sql_mode = 'STRICT_ALL_TABLES,/);
+    expect(drop).toBe('DROP PROCEDURE IF EXISTS `db`.`p_publish_batch`');
+    expect(create).toMatch(/^CREATE PROCEDURE `db`.`p_publish_batch`\(/);
+    expect(sql.publishBatch).toBe('CALL `db`.`p_publish_batch`(?, ?, ?)');
+    // Values arrive only through its arguments; no double-quoted literals (ANSI_QUOTES).
+    expect(create).not.toMatch(/\?/);
+    const code = create?.replace(/--.*$/gm, '').replace(/'[^']*'/g, '');
+    expect(code).not.toMatch(/"/);
+    expect(create).toContain('`db`.`p_Head`');
   });
 });

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '@factline/core';
+import { publishProcedure } from './mysql-publish-procedure.js';
 
 const identifierPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -53,32 +54,13 @@ export function mysqlStatements(database: string | undefined, prefix: string) {
   const head = table('Head');
   const migrations = table('Migrations');
   const snapshots = table('Snapshots');
+  const publishBatch = table('publish_batch');
   const options = (collation: string) =>
     `ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation} ROW_FORMAT=DYNAMIC`;
   const text = (collation: string) => `CHARACTER SET utf8mb4 COLLATE ${collation}`;
   const insertEvents = memoise(
     (rows: number) =>
       `INSERT INTO ${events} ${eventInsertColumns} VALUES ${placeholders(rows, 10)}`,
-  );
-  const insertCommands = memoise(
-    (rows: number) =>
-      `INSERT INTO ${commands} (command_id, \`position\`, versions) VALUES ${placeholders(rows, 3)}`,
-  );
-  const lockEntities = memoise(
-    (count: number) =>
-      `SELECT id, type, version FROM ${entities} WHERE id IN (${list(count)}) FOR UPDATE`,
-  );
-  const insertEntities = memoise(
-    (rows: number) => `INSERT INTO ${entities} (id, type, version) VALUES ${placeholders(rows, 3)}`,
-  );
-  const setVersions = memoise(
-    (count: number) =>
-      `UPDATE ${entities} SET version = CASE id ${'WHEN ? THEN ? '.repeat(count)}ELSE version END
-        WHERE ${new Array(count).fill('(id = ? AND version = ?)').join(' OR ')}`,
-  );
-  const findCommands = memoise(
-    (count: number) =>
-      `SELECT command_id, \`position\`, versions FROM ${commands} WHERE command_id IN (${list(count)})`,
   );
   return {
     currentDatabase: 'SELECT DATABASE()',
@@ -160,39 +142,55 @@ export function mysqlStatements(database: string | undefined, prefix: string) {
           ) ${options(collation)}`,
         ],
       },
+      {
+        version: 3,
+        description: 'publish_batch(): a batch of publications in one CALL',
+        statements: replaceProcedure(
+          publishBatch,
+          publishProcedure(publishBatch, { entities, events, commands, head }, collation),
+        ),
+      },
+      {
+        version: 4,
+        description: 'Projections per projector and source, with the event id; ProjectorLeases',
+        // Rows written by other protocol implementations stay, with projector ''.
+        // One ALTER: it applies whole or not at all, and runs again only while undone.
+        statements: [
+          ...unlessColumnExists(
+            database,
+            `${prefix}Projections`,
+            'projector',
+            `ALTER TABLE ${table('Projections')}
+              ADD COLUMN projector VARCHAR(255) ${text(collation)} NOT NULL DEFAULT '' FIRST,
+              ADD COLUMN event_id VARCHAR(255) ${text(collation)} NULL,
+              ADD COLUMN updated_at DOUBLE NULL,
+              DROP PRIMARY KEY,
+              ADD PRIMARY KEY (projector, source)`,
+          ),
+          `CREATE TABLE IF NOT EXISTS ${table('ProjectorLeases')} (
+            projector VARCHAR(255) ${text(collation)} NOT NULL PRIMARY KEY,
+            owner VARCHAR(255) ${text(collation)} NOT NULL,
+            expires_at BIGINT NOT NULL
+          ) ${options(collation)}`,
+        ],
+      },
     ],
     maxAllowedPacket: 'SELECT @@max_allowed_packet',
-    // Read committed: no gap locks (a locking read of an id that does not
-    // exist yet blocks nobody), and each read sees the latest commits.
-    readCommitted: 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED',
-    readCommittedSession: 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED',
-    begin: 'START TRANSACTION',
+    /**
+     * A batch of publications, its three JSON arguments built by
+     * `planBatchCalls`: one round trip. Returns one row, which
+     * `readBatchOutcomes` reads.
+     */
+    publishBatch: `CALL ${publishBatch}(?, ?, ?)`,
     commit: 'COMMIT',
     rollback: 'ROLLBACK',
-    /** Stored results of command ids; `count` placeholders (pad with `null`). */
-    findCommands,
     /**
-     * Locks the batch's entities that exist, until commit, and reads them;
-     * `count` placeholders (pad with `null`). The server locks them in key
-     * order, so two batches never wait for each other in a circle here.
+     * For read models on a pool the provider opened: read committed. Batches
+     * set their own transaction's level, whatever the session's.
      */
-    lockEntities,
-    /** `rows` new entities, 3 values each; a duplicate key means one was created meanwhile. */
-    insertEntities,
-    /**
-     * Compare-and-set of `count` versions at once: (id, new version) pairs,
-     * then (id, expected version) pairs (pad both with `null`). Every row
-     * must match: the affected row count says whether they all did.
-     */
-    setVersions,
-    // The last step before inserting: the row stays locked until commit, so
-    // positions are contiguous and in commit order. The new value comes back
-    // as the statement's insert id.
-    advanceHead: `UPDATE ${head} SET \`position\` = LAST_INSERT_ID(\`position\` + ?) WHERE id = 1`,
-    /** `rows` events, 10 values each. */
+    readCommittedSession: 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED',
+    /** `rows` events, 10 values each: a publication too large for one CALL. */
     insertEvents,
-    /** `rows` command results, 3 values each. */
-    insertCommands,
     getEntity: `SELECT id, type, version FROM ${entities} WHERE id = ?`,
     headPosition: `SELECT COALESCE(MAX(\`position\`), 0) FROM ${events}`,
     readSnapshot: `SELECT entity_id, type, version, schema_version, state, taken_at
@@ -219,8 +217,55 @@ export function mysqlStatements(database: string | undefined, prefix: string) {
 /** The statements of one database and prefix. */
 export type MysqlStatements = ReturnType<typeof mysqlStatements>;
 
-function list(count: number): string {
-  return new Array(count).fill('?').join(', ');
+/**
+ * The statements of a migration step that runs `ddl` only while `column` is
+ * missing from `table`: MySQL 8, unlike MariaDB, has no `ADD COLUMN IF NOT
+ * EXISTS`, and a crash may stop a migration after its DDL committed.
+ *
+ * @param database The checked database, or `undefined` for the connection's.
+ * @param table The table's unquoted, checked name.
+ * @param column The column whose presence says the step is done.
+ * @param ddl The statement.
+ * @returns The statements, for the migration's connection.
+ */
+function unlessColumnExists(
+  database: string | undefined,
+  table: string,
+  column: string,
+  ddl: string,
+): string[] {
+  const schema = database === undefined ? 'DATABASE()' : `'${database}'`;
+  return [
+    `SET @factline_ddl = IF(EXISTS(SELECT 1 FROM information_schema.COLUMNS
+      WHERE TABLE_SCHEMA = ${schema} AND TABLE_NAME = '${table}' AND COLUMN_NAME = '${column}'),
+      'DO 0', '${ddl.replaceAll("'", "''")}')`,
+    'PREPARE factline_ddl FROM @factline_ddl',
+    'EXECUTE factline_ddl',
+    'DEALLOCATE PREPARE factline_ddl',
+  ];
+}
+
+/**
+ * The statements of a migration that creates or changes a stored procedure.
+ * A later change of the procedure is a new migration made with this: it runs
+ * under the migration lock, and each statement may run again after a crash.
+ * A change to what the procedure takes gets a new name, so that processes
+ * still running the older code keep calling the one they know.
+ *
+ * The body is parsed in the `sql_mode` it is created in and keeps it: a fixed
+ * one makes it the same whatever the session's modes (`ANSI_QUOTES`, strict
+ * or not). The provider closes the migration's connection afterwards.
+ *
+ * @param name The procedure's quoted name.
+ * @param create Its `CREATE PROCEDURE` statement.
+ * @returns The migration's statements.
+ */
+function replaceProcedure(name: string, create: string): string[] {
+  return [
+    "SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
+    `DROP PROCEDURE IF EXISTS ${name}`,
+    create,
+  ];
 }
 
 function placeholders(rows: number, columns: number): string {

@@ -5,5 +5,6 @@ export type {
   PostgresPool,
   PostgresQueryConfig,
   PostgresQueryResult,
+  PostgresTransaction,
 } from './postgres-pool.js';
 export { PostgresProvider } from './postgres-provider.js';

@@ -5,6 +5,7 @@
  */
 import type { Provider } from '@factline/core';
 import type { ConformanceHarness, JsonValue } from '@factline/testing';
+import type { PostgresTransaction } from './postgres-pool.js';
 import { PostgresProvider } from './postgres-provider.js';
 import { dropSchema, postgresUrl, throwawaySchema } from './postgres-test-server.js';
 
@@ -29,6 +30,7 @@ export async function connect(config: JsonValue): Promise<Provider> {
  */
 export async function createPostgresHarness(): Promise<ConformanceHarness> {
   const schema = throwawaySchema();
+  const table = `"${schema}".conformance_read_model`;
   return {
     async connect() {
       const provider = new PostgresProvider({
@@ -40,6 +42,25 @@ export async function createPostgresHarness(): Promise<ConformanceHarness> {
       return provider;
     },
     worker: { module: import.meta.url, config: { url: postgresUrl, schema } },
+    readModel: {
+      async create(provider) {
+        await (provider as PostgresProvider).pool.query({
+          text: `CREATE TABLE IF NOT EXISTS ${table} (n BIGSERIAL PRIMARY KEY, value TEXT NOT NULL)`,
+        });
+      },
+      async write(transaction, value) {
+        await (transaction as PostgresTransaction).query(
+          `INSERT INTO ${table} (value) VALUES ($1)`,
+          [value],
+        );
+      },
+      async read(provider) {
+        const result = await (provider as PostgresProvider).pool.query<{ value: string }>({
+          text: `SELECT value FROM ${table} ORDER BY n`,
+        });
+        return result.rows.map((row) => row.value);
+      },
+    },
     async cleanup() {
       await dropSchema(schema);
     },

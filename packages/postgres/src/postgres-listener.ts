@@ -1,8 +1,8 @@
 /** What `LISTEN` needs of a connection: queries, and pg's `Client` events. */
 export interface PostgresListenConnection {
   query(text: string): Promise<unknown>;
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  removeListener(event: string, listener: (...args: never[]) => void): unknown;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 
 /** A dedicated connection, and how to give it back: `broken` when it must not be reused. */
@@ -133,8 +133,8 @@ class ListenSession {
     const { connection } = opened;
     const channel = this.#config.channel;
     let lost = false;
-    const onNotification = (message: { channel?: string }) => {
-      if (message.channel === channel) this.#notify();
+    const onNotification = (message: unknown) => {
+      if ((message as { channel?: unknown } | null)?.channel === channel) this.#notify();
     };
     const onLost = () => {
       if (lost) return;

@@ -5,6 +5,7 @@ import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresHarness } from './postgres-conformance-harness.js';
 import { PostgresProvider } from './postgres-provider.js';
+import { postgresStatements } from './postgres-statements.js';
 import {
   dropSchema,
   postgresAvailable,
@@ -48,6 +49,63 @@ describe.runIf(available)('PostgresProvider on a real server', () => {
     expect(rows.rows.map((row) => row.version)).toEqual([1, 2, 3]);
   });
 
+  it("keeps a Projections row of migration 1 through migration 3, as projector ''", async () => {
+    const old = throwawaySchema();
+    const prefix = 'old_';
+    const sql = postgresStatements(old, prefix);
+    try {
+      await admin.query(sql.createSchema);
+      await admin.query(sql.migrationsTable);
+      for (const migration of sql.migrations.filter(({ version }) => version < 3)) {
+        await admin.query(migration.sql);
+        await admin.query(sql.recordMigration, [migration.version, migration.description, 0]);
+      }
+      await admin.query(
+        `INSERT INTO "${old}"."old_Projections" (source, position) VALUES ('legacy', 5), ('unset', NULL)`,
+      );
+      const upgraded = new PostgresProvider({
+        connectionString: postgresUrl,
+        schema: old,
+        tablePrefix: prefix,
+      });
+      try {
+        await upgraded.migrate();
+        expect(await upgraded.readCheckpoint({ projector: '', source: 'legacy' })).toEqual({
+          position: 5,
+          eventId: null,
+        });
+        expect(await upgraded.readCheckpoint({ projector: '', source: 'unset' })).toEqual({
+          position: 0,
+          eventId: null,
+        });
+        // The key is (projector, source) now: another projector of the same source has its own row.
+        const next = { position: 1, eventId: 'e1' };
+        expect(
+          await upgraded.commitCheckpoint({
+            projector: 'new',
+            source: 'legacy',
+            expected: undefined,
+            next,
+          }),
+        ).toBe(true);
+        expect(
+          await upgraded.commitCheckpoint({
+            projector: '',
+            source: 'unset',
+            expected: { position: 0, eventId: null },
+            next,
+          }),
+        ).toBe(true);
+        expect(await upgraded.readCheckpoint({ projector: 'new', source: 'legacy' })).toEqual(next);
+        expect(await upgraded.readCheckpoint({ projector: '', source: 'unset' })).toEqual(next);
+      } finally {
+        await upgraded.close();
+      }
+    } finally {
+      await dropSchema(old);
+    }
+  });
+
   it('works for a least-privilege role that may only insert and select events', async () => {
     const role = `${schema}_app`;
     await admin.query(`CREATE ROLE "${role}" LOGIN`);
@@ -55,16 +113,15 @@ describe.runIf(available)('PostgresProvider on a real server', () => {
       `GRANT USAGE ON SCHEMA "${schema}" TO "${role}"`,
       `GRANT SELECT, INSERT ON "${schema}"."Events" TO "${role}"`,
       `GRANT SELECT, INSERT, UPDATE ON "${schema}"."Entities", "${schema}"."Head", "${schema}"."Commands", "${schema}"."Snapshots" TO "${role}"`,
+      `GRANT SELECT, INSERT, UPDATE, DELETE ON "${schema}"."Projections", "${schema}"."ProjectorLeases" TO "${role}"`,
       `GRANT SELECT ON "${schema}"."Migrations" TO "${role}"`,
       `GRANT EXECUTE ON FUNCTION "${schema}"."publish"(json) TO "${role}"`,
     ];
     for (const grant of grants) await admin.query(grant);
     const url = new URL(postgresUrl);
     url.username = role;
-    const appStore = new EventStore({
-      provider: new PostgresProvider({ connectionString: url.toString(), schema }),
-      events,
-    });
+    const appProvider = new PostgresProvider({ connectionString: url.toString(), schema });
+    const appStore = new EventStore({ provider: appProvider, events });
     const app = new pg.Client({ connectionString: url.toString() });
     await app.connect();
     try {
@@ -88,6 +145,29 @@ describe.runIf(available)('PostgresProvider on a real server', () => {
         version: 1,
         state: { name: 'newer' },
       });
+      // Projectors: checkpoints, leases, and the wake-up.
+      const key = { projector: 'least', source: 'default' };
+      const stopWatching = await appProvider.watch(() => undefined);
+      expect(await appProvider.acquireLease({ projector: 'least', owner: 'me', ttl: 1000 })).toBe(
+        true,
+      );
+      expect(
+        await appProvider.commitCheckpoint({
+          ...key,
+          expected: undefined,
+          next: { position: 1, eventId: null },
+        }),
+      ).toBe(true);
+      expect(
+        await appProvider.commitCheckpoint({
+          ...key,
+          expected: { position: 1, eventId: null },
+          next: { position: 2, eventId: null },
+        }),
+      ).toBe(true);
+      await appProvider.resetCheckpoint(key);
+      await appProvider.releaseLease('least', 'me');
+      await stopWatching();
       await expect(app.query(`UPDATE "${schema}"."Events" SET actor = 'x'`)).rejects.toThrow(
         /permission denied/,
       );

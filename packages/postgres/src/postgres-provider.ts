@@ -1,12 +1,19 @@
 import type {
+  CheckpointKey,
+  CheckpointRow,
+  CheckpointUpdate,
   EntityRow,
   EventRow,
   FoldRow,
+  LeaseRequest,
+  ProjectionStorage,
   Provider,
   PublicationRecord,
+  PublicationWork,
   PublishOutcome,
   SnapshotAndTailRows,
   SnapshotRow,
+  TransactionWork,
 } from '@factline/core';
 import {
   distinctCommandIds,
@@ -20,7 +27,14 @@ import { type BatchStatementRow, batchParameters } from './postgres-batch-statem
 import type { PostgresConfig } from './postgres-config.js';
 import { isRetryablePostgresError } from './postgres-errors.js';
 import { postgresFoldStatement } from './postgres-fold-statement.js';
-import type { PostgresPool, PostgresQueryResult } from './postgres-pool.js';
+import { type OpenedListenConnection, PostgresListener } from './postgres-listener.js';
+import type {
+  PostgresClient,
+  PostgresPool,
+  PostgresQueryResult,
+  PostgresTransaction,
+} from './postgres-pool.js';
+import { PostgresProjectionStorage } from './postgres-projection-storage.js';
 import { publicationParameters } from './postgres-publication-statement.js';
 import {
   postgresSnapshotTailStatement,
@@ -32,23 +46,41 @@ import { type PostgresStatements, postgresStatements } from './postgres-statemen
 
 const identifierPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Wraps what a publication's work threw, to rethrow it as is after the rollback. */
+class WorkFailure {
+  constructor(readonly cause: unknown) {}
+}
+
 /**
  * Events in PostgreSQL, through pg. Many processes may write to one database.
  *
  * Concurrent publications from this process are group-committed: they go to
  * the server as one batch, one statement and one commit, each with its own
- * compare-and-set, so a conflict rejects only its own publication.
+ * compare-and-set, so a conflict rejects only its own publication. A
+ * publication with inline work commits on its own, in a transaction that
+ * runs the work before the commit.
+ *
+ * It is also the projection storage of read models in the same database:
+ * handlers get a {@link PostgresTransaction} (a client of the pool, inside
+ * `BEGIN`). Every publication notifies a channel of the schema and prefix,
+ * so `watch()` wakes projectors in other processes.
  *
  * @example
  * ```ts
  * const provider = new PostgresProvider({ connectionString: process.env.DATABASE_URL });
  * ```
  */
-export class PostgresProvider implements Provider {
+export class PostgresProvider
+  implements Provider<PostgresTransaction>, ProjectionStorage<PostgresTransaction>
+{
   readonly name = 'postgres';
   /** The pool, for read models that share the database. */
   readonly pool: PostgresPool;
   readonly #ownsPool: boolean;
+  /** How to open a connection of our own for `LISTEN`, when the pool is ours. */
+  readonly #clientConfig: Readonly<Record<string, unknown>> | undefined;
+  readonly #projections: PostgresProjectionStorage;
+  readonly #listener: PostgresListener;
   readonly #sql: PostgresStatements;
   readonly #foldStatement: string;
   readonly #snapshotTailStatement: string;
@@ -81,13 +113,15 @@ export class PostgresProvider implements Provider {
     if (config.pool !== undefined) {
       this.pool = config.pool;
       this.#ownsPool = false;
+      this.#clientConfig = undefined;
     } else if (config.connectionString !== undefined || config.poolConfig !== undefined) {
-      this.pool = new pg.Pool({
+      this.#clientConfig = {
         ...config.poolConfig,
         ...(config.connectionString === undefined
           ? {}
           : { connectionString: config.connectionString }),
-      }) as unknown as PostgresPool;
+      };
+      this.pool = new pg.Pool(this.#clientConfig) as unknown as PostgresPool;
       this.#ownsPool = true;
     } else {
       throw new InvalidArgumentError(
@@ -95,6 +129,17 @@ export class PostgresProvider implements Provider {
       );
     }
     this.#maxRetries = config.maxRetries ?? 5;
+    this.#projections = new PostgresProjectionStorage(
+      this.name,
+      this.pool,
+      this.#schema,
+      prefix,
+      this.#statementPrefix,
+    );
+    this.#listener = new PostgresListener({
+      channel: this.#sql.channel,
+      open: () => this.#openListenConnection(),
+    });
     this.#committer = new GroupCommitter({
       commit: (batch) => this.#commitBatch(batch),
       maxBatchSize: config.maxBatchSize ?? 100,
@@ -129,10 +174,17 @@ export class PostgresProvider implements Provider {
     }
   }
 
-  async publish(publication: PublicationRecord, work?: unknown): Promise<PublishOutcome> {
-    if (work !== undefined) {
-      throw new InvalidArgumentError('Inline projections are not supported by this provider yet.');
-    }
+  /**
+   * A publication with inline `work` cannot share a group-committed batch —
+   * its work's failure must roll back only itself — so it commits on its own
+   * client: `publish(json)` for it alone, then the work, while the `Head` row
+   * stays locked, then the commit. Such publications commit one at a time.
+   */
+  async publish(
+    publication: PublicationRecord,
+    work?: PublicationWork<PostgresTransaction>,
+  ): Promise<PublishOutcome> {
+    if (work !== undefined) return this.#publishWithWork(publication, work);
     const outcome = await this.#committer.submit(publication);
     if (outcome.kind === 'failed') throw outcome.error;
     return outcome;
@@ -219,8 +271,135 @@ export class PostgresProvider implements Provider {
     ]);
   }
 
+  readCheckpoint(key: CheckpointKey): Promise<CheckpointRow | undefined> {
+    return this.#projections.readCheckpoint(key);
+  }
+
+  /** Read-model work here gets a client of the pool inside `BEGIN`, and may be `async`. */
+  commitCheckpoint(
+    update: CheckpointUpdate,
+    work?: TransactionWork<PostgresTransaction>,
+  ): Promise<boolean> {
+    return this.#projections.commitCheckpoint(update, work);
+  }
+
+  resetCheckpoint(key: CheckpointKey, work?: TransactionWork<PostgresTransaction>): Promise<void> {
+    return this.#projections.resetCheckpoint(key, work);
+  }
+
+  acquireLease(request: LeaseRequest): Promise<boolean> {
+    return this.#projections.acquireLease(request);
+  }
+
+  releaseLease(projector: string, owner: string): Promise<void> {
+    return this.#projections.releaseLease(projector, owner);
+  }
+
+  /**
+   * Calls `listener` soon after any process commits a publication to this
+   * schema and prefix (`LISTEN` on their channel). Every watcher of this
+   * provider shares one connection: with a pool of your own, one of its
+   * clients, held while anyone watches; else a connection of its own. A lost
+   * connection is reopened with backoff, and `listener` is called once after,
+   * since publications may have been missed.
+   *
+   * @returns Stops calling `listener`; the last one to stop closes the connection.
+   */
+  watch(listener: () => void): Promise<() => Promise<void>> {
+    return this.#listener.add(listener);
+  }
+
   async close(): Promise<void> {
+    await this.#listener.close();
     if (this.#ownsPool) await this.pool.end();
+  }
+
+  /**
+   * Opens the `LISTEN` connection: a client of our own when the pool is
+   * ours, so its size stays for writes; a client of your pool otherwise,
+   * since only it knows how to connect.
+   */
+  async #openListenConnection(): Promise<OpenedListenConnection> {
+    if (this.#clientConfig !== undefined) {
+      const client = new pg.Client({ ...this.#clientConfig, keepAlive: true });
+      // Errors of a connection that is not listening yet reject connect(); heard here, they do not crash.
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        throw error;
+      }
+      return { connection: client, close: () => client.end() };
+    }
+    const client = (await this.pool.connect()) as PostgresClient & {
+      on?: unknown;
+      removeListener?: unknown;
+    };
+    if (typeof client.on !== 'function' || typeof client.removeListener !== 'function') {
+      client.release();
+      throw new InvalidArgumentError(
+        "watch() needs pg's client events (on, removeListener): this pool's clients have none.",
+      );
+    }
+    const listening = client as unknown as PostgresClient & OpenedListenConnection['connection'];
+    return {
+      connection: listening,
+      close: async (broken) => listening.release(broken),
+    };
+  }
+
+  /** A publication with work, on a client of its own: see {@link PostgresProvider.publish}. */
+  async #publishWithWork(
+    publication: PublicationRecord,
+    work: PublicationWork<PostgresTransaction>,
+  ): Promise<PublishOutcome> {
+    for (let attempt = 0; ; attempt++) {
+      let client: PostgresClient;
+      try {
+        client = await this.pool.connect();
+      } catch (error) {
+        throw new ProviderError(this.name, 'publish', error);
+      }
+      try {
+        await client.query({ text: 'BEGIN' });
+        // Locks as the batches do: compare-and-sets first, the Head row last, held to commit.
+        const result = await client.query<{ outcomes: PublishOutcome[] }>({
+          name: `${this.#statementPrefix}publish`,
+          text: this.#sql.publish,
+          values: [batchJson([publication])],
+        });
+        const outcome = (result.rows[0] as { outcomes: PublishOutcome[] })
+          .outcomes[0] as PublishOutcome;
+        if (outcome.kind !== 'published') {
+          await client.query({ text: 'ROLLBACK' });
+          client.release();
+          return outcome;
+        }
+        try {
+          await work(client, { position: outcome.position, versions: outcome.versions });
+        } catch (error) {
+          throw new WorkFailure(error);
+        }
+        await client.query({ text: 'COMMIT' });
+        client.release();
+        return outcome;
+      } catch (error) {
+        try {
+          await client.query({ text: 'ROLLBACK' });
+          client.release();
+        } catch {
+          // The connection is broken: the server rolled back; the pool must not reuse it.
+          client.release(true);
+        }
+        if (error instanceof WorkFailure) throw error.cause;
+        if (attempt < this.#maxRetries && isRetryablePostgresError(error)) {
+          await delay(2 ** attempt * 5 * (0.5 + Math.random()));
+          continue;
+        }
+        throw new ProviderError(this.name, 'publish', error);
+      }
+    }
   }
 
   async #query<TRow>(operation: string, text: string, values: unknown[]) {

@@ -14,6 +14,12 @@ import type { FoldRow, SnapshotAndTailRows } from '@factline/core';
  * The snapshot is only one of type $2 and schema version $3: another one
  * is ignored, so the tail then starts at the first event.
  *
+ * The tail's upper bound is for the planner: it estimates a range with an
+ * unknown end narrow, and reads the index; a bare `ordinal > (SELECT …)`
+ * it estimates at a third of the entity's events, and when one entity
+ * holds most of the table, the generic plan of the prepared statement then
+ * scans the whole table.
+ *
  * @param schema A checked schema name.
  * @param prefix A checked table prefix.
  * @returns The statement's text.
@@ -33,6 +39,7 @@ export function postgresSnapshotTailStatement(schema: string, prefix: string): s
       UNION ALL
       SELECT ordinal, name, NULLIF(schema_version, 1), details FROM ${name('Events')}
         WHERE entity_id = $1 AND ordinal > COALESCE((SELECT version FROM snapshot), -1)
+          AND ordinal <= ${Number.MAX_SAFE_INTEGER}
     ) AS rows
     ORDER BY ordinal`;
 }

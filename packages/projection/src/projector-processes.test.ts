@@ -11,6 +11,18 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  dropDatabase,
+  mysqlAvailable,
+  mysqlUrl,
+  throwawayDatabase,
+} from '../../mysql/src/mysql-test-server.js';
+import {
+  dropSchema,
+  postgresAvailable,
+  postgresUrl,
+  throwawaySchema,
+} from '../../postgres/src/postgres-test-server.js';
 import { type Ledger, type LedgerTarget, openLedger } from './fixtures/ledger.js';
 import type { WorkerOptions } from './fixtures/ledger-worker.fixture.js';
 import { Projector } from './projector.js';
@@ -83,6 +95,8 @@ const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(reso
 
 interface Database {
   readonly kind: string;
+  /** Whether its provider wakes projectors in other processes (`watch()`). */
+  readonly watches: boolean;
   /** A fresh, empty database for one test, and how to drop it. */
   create(): Promise<{ target: LedgerTarget; drop(): Promise<void> }>;
 }
@@ -90,6 +104,7 @@ interface Database {
 const databases: Database[] = [
   {
     kind: 'sqlite',
+    watches: false,
     async create() {
       const directory = mkdtempSync(join(tmpdir(), 'factline-processes-'));
       return {
@@ -98,6 +113,38 @@ const databases: Database[] = [
       };
     },
   },
+  // Skipped, with a notice, without a server; an error instead with FACTLINE_REQUIRE_SERVERS=1.
+  ...((await postgresAvailable())
+    ? [
+        {
+          kind: 'postgres',
+          watches: true,
+          async create() {
+            const schema = throwawaySchema();
+            return {
+              target: { kind: 'postgres', url: postgresUrl, schema } as const,
+              drop: () => dropSchema(schema),
+            };
+          },
+        },
+      ]
+    : []),
+  ...((await mysqlAvailable())
+    ? [
+        {
+          kind: 'mysql',
+          watches: false,
+          async create() {
+            // Created by the first migration.
+            const database = throwawayDatabase();
+            return {
+              target: { kind: 'mysql', url: mysqlUrl, database } as const,
+              drop: () => dropDatabase(database),
+            };
+          },
+        },
+      ]
+    : []),
 ];
 
 /** Publishes `count` publications of one to three deposits over twenty accounts. */
@@ -240,4 +287,36 @@ describe.each(databases)('projector processes on $kind', (database) => {
     expect(takeover).toBeLessThan(leaseTtl + leaseTtl / 3 + 1000);
     expect(await ledger.readTotals('totals')).toEqual(await replay(ledger));
   }, 60_000);
+
+  // Declared only where the provider can watch: elsewhere other processes poll.
+  if (database.watches) {
+    it('wakes a live projector in another process at once', async () => {
+      const { target, ledger } = await freshLedger();
+      expect(typeof ledger.store.provider.watch).toBe('function');
+      await writeDeposits(ledger, 5, 13);
+      const worker = startWorker({
+        target,
+        name: 'totals',
+        table: 'totals',
+        pause: 0,
+        pageSize: 100,
+        leaseTtl: 30_000,
+        // Far longer than the test: only a wake-up can bring the publications below.
+        pollInterval: 60_000,
+      });
+      const caughtUp = await ledger.store.head();
+      await worker.waitFor(
+        (current) => current.state === 'live' && current.lastPosition === caughtUp,
+      );
+
+      for (let round = 0; round < 3; round++) {
+        await writeDeposits(ledger, 1, 20 + round);
+        const head = await ledger.store.head();
+        const published = Date.now();
+        await worker.waitFor((current) => current.lastPosition === head, 5000);
+        expect(Date.now() - published).toBeLessThan(1000);
+      }
+      expect(await ledger.readTotals('totals')).toEqual(await replay(ledger));
+    }, 30_000);
+  }
 });

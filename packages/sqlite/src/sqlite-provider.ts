@@ -13,6 +13,7 @@ import type {
   PublicationRecord,
   PublicationWork,
   PublishOutcome,
+  SnapshotAndTailRows,
   SnapshotRow,
   TransactionWork,
 } from '@factline/core';
@@ -187,6 +188,25 @@ export class SqliteProvider implements Provider<SqliteDatabase>, ProjectionStora
 
   async readSnapshot(entityId: string): Promise<SnapshotRow | undefined> {
     return this.#statement(this.#sql.readSnapshot).get(entityId) as SnapshotRow | undefined;
+  }
+
+  /**
+   * Three statements (an embedded database has no round trips to save), the
+   * snapshot first: the entity and events read after it are at least as new.
+   */
+  async readSnapshotAndTail(
+    entityId: string,
+    type: string,
+    schemaVersion: number,
+  ): Promise<SnapshotAndTailRows> {
+    const stored = await this.readSnapshot(entityId);
+    const snapshot =
+      stored?.type === type && stored.schemaVersion === schemaVersion ? stored : undefined;
+    return {
+      entity: await this.getEntity(entityId),
+      snapshot,
+      tail: await this.readFoldRows(entityId, snapshot?.version ?? -1, Number.MAX_SAFE_INTEGER),
+    };
   }
 
   async writeSnapshot(row: SnapshotRow): Promise<void> {

@@ -1,6 +1,8 @@
 import { SqliteProvider } from '@factline/sqlite';
+import * as v from 'valibot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isFactlineError } from '../errors/factline-error.js';
+import { defineEvents } from '../event/event-registry.js';
 import type { Provider, SnapshotRow } from '../provider/provider.js';
 import { EventStore } from '../store/event-store.js';
 import { foldAggregate } from './fold-aggregate.js';
@@ -95,21 +97,36 @@ async function growTo(repository: Repository<Product>, id: string, version: numb
   }
 }
 
-beforeEach(async () => {
-  failures = [];
-  store = new EventStore({
-    provider: new SqliteProvider({ database: ':memory:' }),
-    events: shopEvents,
-    clock: () => new Date('2025-05-01T10:00:00.000Z'),
+/**
+ * SQLite as a provider without the optional `readSnapshotAndTail` is: loads
+ * read the entity, the snapshot and the tail apart.
+ */
+function withoutSnapshotAndTail<TProvider extends Provider>(provider: TProvider): TProvider {
+  Object.defineProperty(provider, 'readSnapshotAndTail', { value: undefined });
+  return provider;
+}
+
+/** The two ways a load reads a snapshot and the events after it; every test runs with both. */
+const readings = [
+  { reads: 'in one call', open: <TProvider extends Provider>(provider: TProvider) => provider },
+  { reads: 'in separate reads', open: withoutSnapshotAndTail },
+];
+
+describe.each(readings)('Repository with snapshots, read $reads', ({ open }) => {
+  beforeEach(async () => {
+    failures = [];
+    store = new EventStore({
+      provider: open(new SqliteProvider({ database: ':memory:' })),
+      events: shopEvents,
+      clock: () => new Date('2025-05-01T10:00:00.000Z'),
+    });
+    await store.migrate();
   });
-  await store.migrate();
-});
 
-afterEach(async () => {
-  await store.close();
-});
+  afterEach(async () => {
+    await store.close();
+  });
 
-describe('Repository with snapshots', () => {
   it('loads from the latest snapshot and the events after it, to the same state as the full fold', async () => {
     const products = new Repository(store, SnapshottedProduct, { onSnapshotError });
     await growTo(products, 'anvil', 7);
@@ -229,7 +246,7 @@ describe('Repository with snapshots', () => {
 
   it('saves when writing the snapshot fails, and tells onSnapshotError', async () => {
     const failing = new EventStore({
-      provider: new FailingSnapshots({ database: ':memory:' }),
+      provider: open(new FailingSnapshots({ database: ':memory:' })),
       events: shopEvents,
     });
     await failing.migrate();
@@ -257,7 +274,7 @@ describe('Repository with snapshots', () => {
 
   it('reports a failed snapshot write as a process warning when there is no onSnapshotError', async () => {
     const failing = new EventStore({
-      provider: new FailingSnapshots({ database: ':memory:' }),
+      provider: open(new FailingSnapshots({ database: ':memory:' })),
       events: shopEvents,
     });
     await failing.migrate();
@@ -357,6 +374,65 @@ describe('Repository with snapshots', () => {
     );
   });
 
+  it('folds from the start past a snapshot ahead of the entity, or one whose state is not JSON (told)', async () => {
+    const products = new Repository(store, SnapshottedProduct, { onSnapshotError });
+    await growTo(products, 'anvil', 4);
+    const provider = store.provider as SqliteProvider;
+    const row = { entityId: 'anvil', type: 'Product', schemaVersion: 1, takenAt: 1 };
+
+    await provider.writeSnapshot({ ...row, version: 40, state: '{"name":"Later"}' });
+    expect((await products.get('anvil')).applied).toEqual([0, 1, 2, 3, 4]);
+    expect(failures).toEqual([]);
+
+    await provider.writeSnapshot({ ...row, version: 41, state: '{"name":' });
+    const loaded = await products.get('anvil');
+    expect(loaded.applied).toEqual([0, 1, 2, 3, 4]);
+    expect(stateOf(loaded)).toEqual(
+      stateOf(foldAggregate(Product, 'anvil', await store.readEntity('anvil'))),
+    );
+    expect(failures.map(([error, failure]) => [error instanceof SyntaxError, failure])).toEqual([
+      [true, { operation: 'read', type: 'Product', id: 'anvil', version: undefined }],
+    ]);
+  });
+
+  it('loads nothing for an entity without events, and refuses one of another type before reading its events', async () => {
+    const products = new Repository(store, SnapshottedProduct, { onSnapshotError });
+    await (store.provider as SqliteProvider).writeSnapshot({
+      entityId: 'ghost',
+      type: 'Product',
+      version: 2,
+      schemaVersion: 1,
+      state: '{"name":"Ghost","available":0,"reservations":[]}',
+      takenAt: 1,
+    });
+    expect(await products.load('ghost')).toBeUndefined();
+    expect(await products.load('nobody')).toBeUndefined();
+
+    const tools = new EventStore({
+      provider: store.provider,
+      events: defineEvents({ ToolForged: v.object({ name: v.string() }) }),
+    });
+    const forged = { name: 'ToolForged' as const, details: { name: 'Hammer' } };
+    await tools.publish({
+      actor: 'smith',
+      entities: [{ id: 'hammer', type: 'Tool', expectedVersion: 'new', events: [forged] }],
+    });
+    await expect(products.load('hammer')).rejects.toSatisfy((error) =>
+      isFactlineError(error, 'ENTITY_TYPE_MISMATCH'),
+    );
+
+    // An event the registry does not declare, after the snapshot: the load fails.
+    await growTo(products, 'anvil', 3);
+    await tools.publish({
+      actor: 'smith',
+      entities: [{ id: 'anvil', type: 'Product', expectedVersion: 3, events: [forged] }],
+    });
+    await expect(products.load('anvil')).rejects.toSatisfy((error) =>
+      isFactlineError(error, 'UNKNOWN_EVENT'),
+    );
+    expect(failures).toEqual([]);
+  });
+
   it('gives EventStore.readSnapshot the row the provider stored, parsed', async () => {
     const provider = store.provider as SqliteProvider;
     const row: SnapshotRow = {
@@ -377,5 +453,98 @@ describe('Repository with snapshots', () => {
       state: { a: [1, 'two', null] },
       takenAt: new Date('1970-01-02T06:00:00.000Z'),
     });
+  });
+});
+
+/** Counts the calls a store makes to its provider, by method. */
+function counted(provider: Provider): { provider: Provider; calls: string[] } {
+  const calls: string[] = [];
+  const proxy = new Proxy(provider, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls.push(String(property));
+        return value.apply(target, args);
+      };
+    },
+  });
+  return { provider: proxy, calls };
+}
+
+/** A provider whose one-call read fails, as when its role may not read the Snapshots table. */
+class NoSnapshotGrant extends SqliteProvider {
+  override async readSnapshotAndTail(): Promise<never> {
+    throw new Error('permission denied for table Snapshots');
+  }
+}
+
+describe('Repository with snapshots, on a provider that reads them in one call', () => {
+  beforeEach(() => {
+    failures = [];
+  });
+
+  it('loads with that one call and no other read', async () => {
+    const { provider, calls } = counted(new SqliteProvider({ database: ':memory:' }));
+    const counting = new EventStore({ provider, events: shopEvents });
+    await counting.migrate();
+    const products = new Repository(counting, SnapshottedProduct, { onSnapshotError });
+    await growTo(products, 'anvil', 7);
+
+    calls.length = 0;
+    const loaded = await products.get('anvil');
+    expect(calls).toEqual(['readSnapshotAndTail']);
+    expect(loaded.applied).toEqual([6, 7]);
+
+    // Without a snapshot, the call reads every event.
+    await growTo(products, 'new', 1);
+    calls.length = 0;
+    expect((await products.get('new')).applied).toEqual([0, 1]);
+    expect(calls).toEqual(['readSnapshotAndTail']);
+    await counting.close();
+  });
+
+  it('folds from the first event when that call fails, and tells onSnapshotError', async () => {
+    const failing = new EventStore({
+      provider: new NoSnapshotGrant({ database: ':memory:' }),
+      events: shopEvents,
+    });
+    await failing.migrate();
+    const products = new Repository(failing, SnapshottedProduct, { onSnapshotError });
+    await growTo(new Repository(failing, Product), 'anvil', 3);
+
+    expect((await products.get('anvil')).applied).toEqual([0, 1, 2, 3]);
+    expect(await products.load('nobody')).toBeUndefined();
+    expect(failures.map(([error, failure]) => [(error as Error).message, failure])).toEqual([
+      [
+        'permission denied for table Snapshots',
+        { operation: 'read', type: 'Product', id: 'anvil', version: undefined },
+      ],
+      [
+        'permission denied for table Snapshots',
+        { operation: 'read', type: 'Product', id: 'nobody', version: undefined },
+      ],
+    ]);
+    await failing.close();
+  });
+
+  it('fails the load with the error of the fold from the first event when that fails too', async () => {
+    class Unreachable extends NoSnapshotGrant {
+      override async getEntity(): Promise<never> {
+        throw new Error('connection lost');
+      }
+    }
+    const failing = new EventStore({
+      provider: new Unreachable({ database: ':memory:' }),
+      events: shopEvents,
+    });
+    await failing.migrate();
+    const products = new Repository(failing, SnapshottedProduct, { onSnapshotError });
+
+    const error = await products.get('anvil').catch((thrown: unknown) => thrown);
+    expect(isFactlineError(error, 'PROVIDER')).toBe(true);
+    expect((error as Error & { cause: Error }).cause.message).toBe('connection lost');
+    expect(failures).toEqual([]);
+    await failing.close();
   });
 });

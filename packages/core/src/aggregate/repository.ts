@@ -380,10 +380,9 @@ export class Repository<TAggregate extends AnyAggregateRoot> {
     const { entity, snapshot, tail } = read;
     if (entity === undefined) return undefined;
     if (entity.type !== type) throw new EntityTypeMismatchError(id, type, entity.type);
-    const restored =
-      snapshot === undefined
-        ? undefined
-        : this.#restore(id, Number(entity.version), () => snapshotFromRow(snapshot));
+    const restored = this.#restore(id, Number(entity.version), () =>
+      snapshot === undefined ? undefined : snapshotFromRow(snapshot),
+    );
     let events: FoldEvent<RegistryOf<TAggregate>>[];
     if (restored !== undefined) {
       aggregate = restored;

@@ -12,6 +12,7 @@ import { describeOptimisticConcurrency } from './features/describe-optimistic-co
 import { describeProjectionStorage } from './features/describe-projection-storage.js';
 import { describeReading } from './features/describe-reading.js';
 import { describeRoundTrips } from './features/describe-round-trips.js';
+import { describeSnapshotAndTail } from './features/describe-snapshot-and-tail.js';
 import { describeSnapshots } from './features/describe-snapshots.js';
 import { describeValidationBeforeWrite } from './features/describe-validation-before-write.js';
 
@@ -49,6 +50,7 @@ export function describeProviderConformance(
     describeFoldReads(world);
     describeMigration(world);
     describeSnapshots(world);
+    describeSnapshotAndTail(world);
     describeProjectionStorage(world);
     describeInlineProjections(world);
   });

@@ -1,0 +1,232 @@
+import type {
+  CheckpointKey,
+  CheckpointRow,
+  CheckpointUpdate,
+  LeaseRequest,
+  ProjectionStorage,
+  TransactionWork,
+} from '@factline/core';
+import { ProviderError, toProtocolTimestamp } from '@factline/core';
+import { isDuplicateKeyError, isRetryableMysqlError } from './mysql-errors.js';
+import { toInteger } from './mysql-integer.js';
+import type {
+  MysqlPool,
+  MysqlPoolConnection,
+  MysqlQueryable,
+  MysqlResultHeader,
+  MysqlTransaction,
+  MysqlValue,
+} from './mysql-pool.js';
+import {
+  type MysqlProjectionStatements,
+  mysqlProjectionStatements,
+} from './mysql-projection-statements.js';
+
+/** Wraps what read-model work threw, to rethrow it as is after the rollback. */
+class WorkFailure {
+  constructor(readonly cause: unknown) {}
+}
+
+/**
+ * Checkpoints and leases in a MySQL or MariaDB database. `MysqlProvider`
+ * delegates to it; the transaction handle given to read-model work is a
+ * connection of the provider's pool, inside `START TRANSACTION`.
+ *
+ * A checkpoint is moved by compare-and-set before the work runs: the
+ * statement locks the row until commit, so of concurrent writers from the
+ * same checkpoint exactly one goes on and the others roll back.
+ */
+export class MysqlProjectionStorage
+  implements Omit<ProjectionStorage<MysqlTransaction>, 'name' | 'migrate'>
+{
+  readonly #name: string;
+  readonly #pool: MysqlPool;
+  readonly #sql: MysqlProjectionStatements;
+  readonly #maxRetries: number;
+
+  /**
+   * @param name The provider's name, for errors.
+   * @param pool The pool of the database holding the read models (migrated).
+   * @param database The provider's database, or `undefined` for the connection's.
+   * @param prefix The provider's table prefix.
+   * @param maxRetries How often a transaction is retried after a deadlock or lock wait timeout.
+   */
+  constructor(
+    name: string,
+    pool: MysqlPool,
+    database: string | undefined,
+    prefix: string,
+    maxRetries: number,
+  ) {
+    this.#name = name;
+    this.#pool = pool;
+    this.#sql = mysqlProjectionStatements(database, prefix);
+    this.#maxRetries = maxRetries;
+  }
+
+  async readCheckpoint(key: CheckpointKey): Promise<CheckpointRow | undefined> {
+    let rows: unknown[][];
+    try {
+      rows = await select(this.#pool, this.#sql.readCheckpoint, [key.projector, key.source]);
+    } catch (error) {
+      throw new ProviderError(this.#name, 'readCheckpoint', error);
+    }
+    const row = rows[0];
+    return row === undefined
+      ? undefined
+      : { position: toInteger(row[0]), eventId: row[1] as string | null };
+  }
+
+  async commitCheckpoint(
+    update: CheckpointUpdate,
+    work?: TransactionWork<MysqlTransaction>,
+  ): Promise<boolean> {
+    const { projector, source, expected, next } = update;
+    const updatedAt = toProtocolTimestamp(new Date());
+    return this.#transaction('commitCheckpoint', async (connection) => {
+      if (expected === undefined) {
+        try {
+          await run(connection, this.#sql.insertCheckpoint, [
+            projector,
+            source,
+            next.position,
+            next.eventId,
+            updatedAt,
+          ]);
+        } catch (error) {
+          if (isDuplicateKeyError(error)) return false;
+          throw error;
+        }
+      } else {
+        const moved = await run(connection, this.#sql.moveCheckpoint, [
+          next.position,
+          next.eventId,
+          updatedAt,
+          projector,
+          source,
+          expected.position,
+          expected.eventId,
+        ]);
+        if (moved.affectedRows !== 1) return false;
+      }
+      if (work !== undefined) await runWork(work, connection);
+      return true;
+    });
+  }
+
+  async resetCheckpoint(
+    key: CheckpointKey,
+    work?: TransactionWork<MysqlTransaction>,
+  ): Promise<void> {
+    await this.#transaction('resetCheckpoint', async (connection) => {
+      // Deleted first: the row stays locked while the read model is emptied.
+      await run(connection, this.#sql.deleteCheckpoint, [key.projector, key.source]);
+      if (work !== undefined) await runWork(work, connection);
+      return true;
+    });
+  }
+
+  async acquireLease(request: LeaseRequest): Promise<boolean> {
+    const { projector, owner } = request;
+    const ttl = Math.ceil(request.ttl);
+    try {
+      const renewed = await run(this.#pool, this.#sql.renewLease, [owner, ttl, projector, owner]);
+      if (renewed.affectedRows === 1) return true;
+      // No row matched: the lease is free, or held by someone else.
+      await run(this.#pool, this.#sql.insertLease, [projector, owner, ttl]);
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw new ProviderError(this.#name, 'acquireLease', error);
+    }
+  }
+
+  async releaseLease(projector: string, owner: string): Promise<void> {
+    try {
+      await run(this.#pool, this.#sql.releaseLease, [projector, owner]);
+    } catch (error) {
+      throw new ProviderError(this.#name, 'releaseLease', error);
+    }
+  }
+
+  /**
+   * Runs `body` in a transaction on a connection of its own: commits when it
+   * returns `true`, rolls back when it returns `false` or throws. A deadlock
+   * or lock wait timeout outside the work retries the whole transaction.
+   *
+   * @returns What `body` returned.
+   */
+  async #transaction(
+    operation: string,
+    body: (connection: MysqlPoolConnection) => Promise<boolean>,
+  ): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      let connection: MysqlPoolConnection;
+      try {
+        connection = await this.#pool.getConnection();
+      } catch (error) {
+        throw new ProviderError(this.#name, operation, error);
+      }
+      try {
+        await connection.query(this.#sql.begin);
+        const commit = await body(connection);
+        await connection.query(commit ? this.#sql.commit : this.#sql.rollback);
+        connection.release();
+        return commit;
+      } catch (error) {
+        try {
+          await connection.query(this.#sql.rollback);
+          connection.release();
+        } catch {
+          // Broken: closing it makes the server roll back, and the pool never reuses it.
+          connection.destroy();
+        }
+        if (error instanceof WorkFailure) throw error.cause;
+        if (isRetryableMysqlError(error) && attempt < this.#maxRetries) {
+          await delay(2 ** attempt * 5 * (0.5 + Math.random()));
+          continue;
+        }
+        throw new ProviderError(this.#name, operation, error);
+      }
+    }
+  }
+}
+
+/** Runs read-model work, marking what it throws as its own. */
+async function runWork(
+  work: TransactionWork<MysqlTransaction>,
+  connection: MysqlTransaction,
+): Promise<void> {
+  try {
+    await work(connection);
+  } catch (error) {
+    throw new WorkFailure(error);
+  }
+}
+
+/** A prepared statement that writes. */
+async function run(
+  target: MysqlQueryable,
+  sql: string,
+  values: MysqlValue[],
+): Promise<MysqlResultHeader> {
+  const [header] = await target.execute({ sql }, values);
+  return header as MysqlResultHeader;
+}
+
+/** A prepared statement that reads, rows as arrays, BIGINTs never rounded. */
+async function select(
+  target: MysqlQueryable,
+  sql: string,
+  values: MysqlValue[],
+): Promise<unknown[][]> {
+  const [rows] = await target.execute(
+    { sql, rowsAsArray: true, supportBigNumbers: true, nestTables: false },
+    values,
+  );
+  return rows as unknown[][];
+}
+
+function delay(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
+}
