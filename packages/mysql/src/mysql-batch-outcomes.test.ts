@@ -45,6 +45,12 @@ describe('readBatchOutcomes', () => {
     ]);
   });
 
+  it('reads a row of the first position alone', () => {
+    expect(readBatchOutcomes([publication(entity('a', 'new', 2))], [3])).toEqual([
+      { kind: 'published', position: 3, versions: [{ id: 'a', version: 1 }] },
+    ]);
+  });
+
   it('reports the exceptions, and the published ones skip their positions', () => {
     const batch = [
       publication(entity('a', 'new'), entity('b', 3)),

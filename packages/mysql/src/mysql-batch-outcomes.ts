@@ -19,7 +19,8 @@ type Exception =
  *
  * @param publications The publications of the CALL, in order.
  * @param row The procedure's row: the first position (`null` when none), then the
- *   exceptions and the `'any'` first ordinals, each a list of JSON items after commas.
+ *   exceptions and the `'any'` first ordinals, each a list of JSON items after
+ *   commas; both lists may be left out when empty.
  * @returns The outcomes, in order.
  * @throws {Error} When the row does not fit the publications.
  */
@@ -28,10 +29,10 @@ export function readBatchOutcomes(
   row: readonly unknown[],
 ): PublishOutcome[] {
   const exceptions = new Map<number, Exception>();
-  for (const exception of listItems(row[1]) as Exception[]) {
+  for (const exception of listItems(row[1] ?? '') as Exception[]) {
     exceptions.set(exception[0], exception);
   }
-  const anyFirsts = listItems(row[2]) as (number | null)[];
+  const anyFirsts = listItems(row[2] ?? '') as (number | null)[];
   let position = row[0] === null ? Number.NaN : toInteger(row[0]);
   let anyIndex = 0;
   return publications.map((publication, index) => {

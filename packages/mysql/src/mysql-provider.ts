@@ -449,30 +449,20 @@ export class MysqlProvider
     }
   }
 
-  /** One CALL in one transaction, retried as a whole on deadlocks and lock wait timeouts. */
+  /**
+   * One CALL in one transaction, retried as a whole on deadlocks, lock wait
+   * timeouts and a missing procedure (a migration replacing it). The
+   * procedure commits, or has rolled back when it fails, so any connection of
+   * the pool may run it; only a CALL that leaves its transaction open takes
+   * one for itself.
+   */
   async #commitCall(call: BatchCall): Promise<PublishOutcome[]> {
     for (let attempt = 0; ; attempt++) {
-      const connection = await this.pool.getConnection();
       try {
-        const outcomes = await this.#writeCall(connection, call);
-        connection.release();
-        return outcomes;
+        if (call.eventsJson === null) return await this.#writeOpenCall(call);
+        return readBatchOutcomes(call.publications, await callPublish(this.pool, this.#sql, call));
       } catch (error) {
-        // Missing: a migration is replacing the procedure right now, or none ran.
         const retryable = isRetryableMysqlError(error) || isMissingProcedureError(error);
-        if (retryable) {
-          // The connection is sound: roll back and hand it back.
-          try {
-            await connection.query(this.#sql.rollback);
-            connection.release();
-          } catch {
-            connection.destroy();
-          }
-        } else {
-          // It may be broken, or mid-statement: closing it makes the server
-          // roll the uncommitted transaction back, and the pool never reuses it.
-          connection.destroy();
-        }
         if (retryable && attempt < this.#maxRetries) {
           await delay(2 ** attempt * 5 * (0.5 + Math.random()));
           continue;
@@ -483,24 +473,36 @@ export class MysqlProvider
   }
 
   /**
-   * One CALL of the publish procedure: it decides, writes and commits the
-   * publications and returns their outcomes. For a publication too large for
-   * one packet it leaves its transaction open, and the events go in here.
+   * A publication too large for one packet: the procedure decides it and
+   * leaves its transaction open, and its events go in here before the commit.
    */
-  async #writeCall(connection: MysqlPoolConnection, call: BatchCall): Promise<PublishOutcome[]> {
-    const [results] = await connection.execute({ sql: this.#sql.publishBatch, rowsAsArray: true }, [
-      call.entitiesJson,
-      call.lockIdsJson,
-      call.eventsJson,
-    ]);
-    const row = (results as unknown[][][])[0]?.[0];
-    if (row === undefined) throw new Error('The publish procedure returned no row.');
-    const outcomes = readBatchOutcomes(call.publications, row);
-    if (call.eventsJson === null) {
+  async #writeOpenCall(call: BatchCall): Promise<PublishOutcome[]> {
+    const connection = await this.pool.getConnection();
+    try {
+      const outcomes = readBatchOutcomes(
+        call.publications,
+        await callPublish(connection, this.#sql, call),
+      );
       await this.#insertEvents(connection, call.publications, outcomes);
       await connection.query(this.#sql.commit);
+      connection.release();
+      return outcomes;
+    } catch (error) {
+      if (isRetryableMysqlError(error) || isMissingProcedureError(error)) {
+        // The connection is sound: roll back and hand it back.
+        try {
+          await connection.query(this.#sql.rollback);
+          connection.release();
+        } catch {
+          connection.destroy();
+        }
+      } else {
+        // It may be broken, or mid-statement: closing it makes the server
+        // roll the uncommitted transaction back, and the pool never reuses it.
+        connection.destroy();
+      }
+      throw error;
     }
-    return outcomes;
   }
 
   /** The events of the published publications, their positions and ordinals as the procedure chose. */
@@ -581,6 +583,22 @@ export class MysqlProvider
 function rowsPerStatement(available: number): number {
   if (available <= 32) return available;
   return Math.min(maxRowsPerStatement, Math.floor(available / 32) * 32);
+}
+
+/** The publish procedure's row for one CALL. */
+async function callPublish(
+  target: MysqlQueryable,
+  sql: MysqlStatements,
+  call: BatchCall,
+): Promise<unknown[]> {
+  const [results] = await target.execute({ sql: sql.publishBatch, rowsAsArray: true }, [
+    call.entitiesJson,
+    call.lockIdsJson,
+    call.eventsJson,
+  ]);
+  const row = (results as unknown[][][])[0]?.[0];
+  if (row === undefined) throw new Error('The publish procedure returned no row.');
+  return row;
 }
 
 /** A prepared statement that writes. */

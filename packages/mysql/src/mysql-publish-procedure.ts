@@ -34,8 +34,9 @@ export interface PublishProcedureTables {
  *   as the exact text core serialised: no JSON function re-serialises them.
  * - It commits and returns one row: the first new position (`NULL` when none),
  *   the refused and duplicate publications, and each `'any'` entity's first
- *   ordinal (see mysql-batch-outcomes.ts). Published is the rule, so a batch
- *   without exceptions builds no outcome text.
+ *   ordinal (see mysql-batch-outcomes.ts); the straight path below, the first
+ *   position alone. Published is the rule, so a batch without exceptions
+ *   builds no outcome text.
  *
  * When `events` is `NULL`, the caller inserts the events itself (a publication
  * too large for one packet): the procedure then leaves its transaction open,
@@ -94,6 +95,24 @@ export function publishProcedure(
             id CHAR(36) CHARACTER SET ascii PATH '$[2]',
             schema_version INT PATH '$[3]',
             metadata MEDIUMTEXT ${text} PATH '$[4]'))) AS e`;
+  // The straight path's reads: only the columns it uses, each column costs on every row.
+  const onlyEntity = `FROM JSON_TABLE(p_entities, '$[*]' COLUMNS (
+        command_id VARCHAR(255) ${text} PATH '$[1]',
+        entity_id VARCHAR(255) ${text} PATH '$[4]',
+        entity_type VARCHAR(255) ${text} PATH '$[5]',
+        expected BIGINT PATH '$[6]',
+        event_count INT PATH '$[7]')) AS w`;
+  const onlyEntityEvents = `FROM JSON_TABLE(p_events, '$[*]' COLUMNS (
+            ordinal BIGINT PATH '$[2]',
+            actor TEXT ${text} PATH '$[4]',
+            event_timestamp DOUBLE PATH '$[5]',
+            NESTED PATH '$[6][*]' COLUMNS (
+              event_index FOR ORDINALITY,
+              name VARCHAR(255) ${text} PATH '$[0]',
+              details LONGTEXT ${text} PATH '$[1]',
+              id CHAR(36) CHARACTER SET ascii PATH '$[2]',
+              schema_version INT PATH '$[3]',
+              metadata MEDIUMTEXT ${text} PATH '$[4]'))) AS e`;
   const eventOrdinal = `e.ordinal + e.event_index - 1 + IF(e.any_index IS NULL, 0,
                  JSON_VALUE(CONCAT('[', SUBSTRING(v_any_firsts, 2), ']'), CONCAT('$[', e.any_index, ']')))`;
   const refusedPublications = `JSON_TABLE(CONCAT('[', SUBSTRING(v_exceptions, 2), ']'),
@@ -125,7 +144,7 @@ body: BEGIN
   IF JSON_LENGTH(p_entities) = 1 AND p_events IS NOT NULL THEN
     SELECT w.command_id, w.entity_id, w.entity_type, w.expected, w.event_count
       INTO v_command, v_id, v_type, v_expected, v_count
-      ${entityRows};
+      ${onlyEntity};
     IF v_command IS NULL THEN
       IF v_expected >= 0 THEN
         UPDATE ${entities} SET version = version + v_count
@@ -145,12 +164,13 @@ body: BEGIN
         END IF;
         SET v_first_position = LAST_INSERT_ID();
         INSERT INTO ${events} ${eventColumns}
-          SELECT e.entity_id, e.name, e.details, e.actor, e.event_timestamp,
+          SELECT v_id, e.name, e.details, e.actor, e.event_timestamp,
                  e.ordinal + e.event_index - 1, v_first_position,
                  e.id, e.schema_version, e.metadata
-          ${eventRows};
+          ${onlyEntityEvents};
         COMMIT;
-        SELECT v_first_position, '', '';
+        -- Published, without exceptions: the position says it all.
+        SELECT v_first_position;
         LEAVE body;
       END IF;
     END IF;
