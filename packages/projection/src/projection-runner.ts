@@ -89,6 +89,8 @@ export abstract class ProjectionRunner<TRegistry extends EventRegistry, TTransac
   #checkpoint: CheckpointRow | undefined;
   #checkpointKnown = false;
   #lastEventAt: Date | undefined;
+  /** Events handled since construction: results report differences of it. */
+  #handledCount = 0;
   #error: unknown;
   #run: Promise<void> | undefined;
   #stopping = false;
@@ -174,6 +176,7 @@ export abstract class ProjectionRunner<TRegistry extends EventRegistry, TTransac
     this.#assertIdle();
     this.#stopping = false;
     this.#error = undefined;
+    const before = this.#handledCount;
     const run = (async () => {
       this.#setState('rebuilding');
       try {
@@ -187,7 +190,6 @@ export abstract class ProjectionRunner<TRegistry extends EventRegistry, TTransac
         );
         this.#checkpoint = undefined;
         this.#checkpointKnown = true;
-        const before = this.#handledCount;
         await this.#loop('until-caught-up', head, (position) =>
           onProgress?.({
             projector: this.name,
@@ -205,7 +207,6 @@ export abstract class ProjectionRunner<TRegistry extends EventRegistry, TTransac
       }
     })();
     this.#run = run;
-    const before = this.#handledCount;
     try {
       await run;
     } finally {
@@ -282,8 +283,6 @@ export abstract class ProjectionRunner<TRegistry extends EventRegistry, TTransac
       milliseconds: performance.now() - started,
     });
   }
-
-  #handledCount = 0;
 
   #begin(mode: RunMode): Promise<void> {
     this.#assertIdle();
