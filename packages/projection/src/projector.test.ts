@@ -252,10 +252,11 @@ describe('Projector on SQLite', () => {
     // The real provider, with its first two page reads failing as a lost connection would.
     const flaky = new Proxy(provider, {
       get(target, property, receiver) {
-        if (property === 'readPositions') {
+        // Pages are read by readPackedPositions on SQLite, by readPositions elsewhere.
+        if (property === 'readPositions' || property === 'readPackedPositions') {
           return (after: number, count: number) => {
             if (failures-- > 0) return Promise.reject(new Error('connection reset'));
-            return target.readPositions(after, count);
+            return target[property](after, count);
           };
         }
         const value = Reflect.get(target, property, receiver);

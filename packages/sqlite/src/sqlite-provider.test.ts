@@ -105,6 +105,43 @@ describe('SqliteProvider', () => {
     expect(provider.database.open).toBe(false);
   });
 
+  it('packs page rows with concat(), and with the || chain an SQLite before 3.44 runs, into the same text', async () => {
+    const provider = new SqliteProvider({ database: ':memory:' });
+    const store = new EventStore({ provider, events });
+    await store.migrate();
+    await store.publish({
+      ...note('quote " \\ ü \u2028', 'one "two" \\ three'),
+      headers: { tenant: 'acme' },
+    });
+    await store.publish(note('plain', 'no metadata'));
+    const statements = sqliteStatements('');
+
+    const packed = await provider.readPackedPositions(0, 10);
+    const chained = provider.database
+      .prepare(statements.readPackedPositionsChained)
+      .pluck()
+      .all(0, 10);
+
+    expect(chained).toEqual(packed);
+    const rows = await provider.readPositions(0, 10);
+    expect(packed.map((text) => JSON.parse(text))).toEqual(
+      rows.map((row) => [
+        row.position,
+        row.id,
+        row.entityId,
+        row.name,
+        row.schemaVersion,
+        JSON.parse(row.details),
+        row.actor,
+        Math.round(row.timestamp * 86_400_000),
+        row.ordinal,
+        row.metadata === null ? null : JSON.parse(row.metadata),
+      ]),
+    );
+    expect(JSON.parse(packed[0] as string)[9]).toEqual({ headers: { tenant: 'acme' } });
+    await store.close();
+  });
+
   it('works in memory', async () => {
     const store = new EventStore({
       provider: new SqliteProvider({ database: ':memory:' }),

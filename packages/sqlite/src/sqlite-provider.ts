@@ -8,6 +8,7 @@ import type {
   EventRow,
   FoldRow,
   LeaseRequest,
+  PackedEventRow,
   ProjectionStorage,
   Provider,
   PublicationRecord,
@@ -103,6 +104,7 @@ export class SqliteProvider implements Provider<SqliteDatabase>, ProjectionStora
   #readEntity: ((...params: unknown[]) => EventRow[]) | undefined;
   #readPositions: ((...params: unknown[]) => EventRow[]) | undefined;
   #readFoldRows: SqliteStatement | undefined;
+  #readPackedPositions: SqliteStatement | undefined;
 
   /**
    * @param config A path, `':memory:'` or your own `Database`; a table prefix.
@@ -176,6 +178,18 @@ export class SqliteProvider implements Provider<SqliteDatabase>, ProjectionStora
   async readPositions(after: number, count: number): Promise<EventRow[]> {
     this.#readPositions ??= this.#prepareRead(this.#sql.readPositions);
     return this.#readPositions(after, after + count);
+  }
+
+  async readPackedPositions(after: number, count: number): Promise<PackedEventRow[]> {
+    // One column, plucked: each row is a string, with no array built around it.
+    this.#readPackedPositions ??= this.database
+      .prepare(
+        hasConcat(this.database)
+          ? this.#sql.readPackedPositions
+          : this.#sql.readPackedPositionsChained,
+      )
+      .pluck();
+    return this.#readPackedPositions.all(after, after + count) as PackedEventRow[];
   }
 
   async headPosition(): Promise<number> {
@@ -421,4 +435,11 @@ export class SqliteProvider implements Provider<SqliteDatabase>, ProjectionStora
       actualVersion: stored === undefined ? null : stored.version,
     });
   }
+}
+
+/** Whether the SQLite under this connection has concat() (3.44 and later). */
+function hasConcat(database: SqliteDatabase): boolean {
+  const version = String(database.prepare('SELECT sqlite_version()').pluck().get());
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major > 3 || (major === 3 && minor >= 44);
 }

@@ -120,8 +120,45 @@ export function sqliteStatements(prefix: string) {
     // Within a position, rowid is insertion order: the order of the publication.
     readPositions: `SELECT ${eventColumns} FROM ${events}
       WHERE position > ? AND position <= ? ORDER BY position, rowid`,
+    // The same rows, each packed into the JSON text of a PackedEventRow (one column, as the
+    // fold rows). concat() (SQLite 3.44) builds it in one allocation, where a chain of || copies
+    // the growing text at every step; the chain is for an older SQLite.
+    readPackedPositions: `SELECT concat(${packedEventParts.join(', ')})
+      FROM ${events} WHERE position > ? AND position <= ? ORDER BY position, rowid`,
+    readPackedPositionsChained: `SELECT ${packedEventParts.join(' || ')}
+      FROM ${events} WHERE position > ? AND position <= ? ORDER BY position, rowid`,
   };
 }
+
+/**
+ * The pieces of a packed event row's text, in the order of `PackedEventRow`. The timestamp goes
+ * as whole milliseconds: the text of a REAL has only 15 significant digits. round() is
+ * Math.round for every time after 1970 (before it, a tie of exactly half a millisecond,
+ * which only another writer could store, rounds away from zero).
+ */
+const packedEventParts = [
+  "'['",
+  'position',
+  "','",
+  'json_quote(id)',
+  "','",
+  'json_quote(entity_id)',
+  "','",
+  'json_quote(name)',
+  "','",
+  'schema_version',
+  "','",
+  'details',
+  "','",
+  'json_quote(actor)',
+  "','",
+  'CAST(round(timestamp * 86400000.0) AS INTEGER)',
+  "','",
+  'ordinal',
+  "','",
+  "coalesce(metadata, 'null')",
+  "']'",
+];
 
 /** The statements of one table prefix. */
 export type SqliteStatements = ReturnType<typeof sqliteStatements>;

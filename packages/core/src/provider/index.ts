@@ -16,6 +16,7 @@ export type {
   EventRow,
   ExpectedVersion,
   FoldRow,
+  PackedEventRow,
   Provider,
   PublicationRecord,
   PublicationWork,

@@ -109,6 +109,19 @@ export type FoldRow =
   | readonly [name: string, schemaVersion: number | null, details: string]
   | string;
 
+/**
+ * An `Events` row packed into one string: the JSON text of
+ * `[position, id, entityId, name, schemaVersion, details, actor, timestamp, ordinal, metadata]`,
+ * with `details` and `metadata` (`null` when there is none) in place as JSON
+ * and `timestamp` in whole milliseconds since the Unix epoch — not the
+ * protocol's fractional days, whose text a database may round.
+ *
+ * For a driver that pays for every value it hands over (better-sqlite3 sets
+ * each column of an array row through the V8 API), one string per row and
+ * one `JSON.parse` in core cost less than ten columns.
+ */
+export type PackedEventRow = string;
+
 /** An `Entities` row. */
 export interface EntityRow {
   readonly id: string;
@@ -212,6 +225,13 @@ export interface Provider<TTransaction = unknown> {
    * one position, in publication order. Core keeps only the contiguous prefix.
    */
   readPositions(after: number, count: number): Promise<EventRow[]>;
+
+  /**
+   * The same events as `readPositions`, in the same order, each packed into
+   * one string ({@link PackedEventRow}). Optional: core reads pages this way
+   * when a provider has it, and through `readPositions` when not.
+   */
+  readPackedPositions?(after: number, count: number): Promise<PackedEventRow[]>;
 
   /** The highest position written, 0 when there is none. */
   headPosition(): Promise<number>;

@@ -6,8 +6,9 @@ import { ProviderError } from '../errors/provider-error.js';
 import type { EventRegistry } from '../event/event-registry.js';
 import { toJsonText } from '../event/json-text.js';
 import { toProtocolTimestamp } from '../event/timestamp.js';
-import type { EntityRow, Provider, PublicationWork } from '../provider/provider.js';
+import type { EntityRow, PackedEventRow, Provider, PublicationWork } from '../provider/provider.js';
 import { contiguousPrefix } from './contiguous-prefix.js';
+import { eventFromPackedColumns, parsePackedRow } from './event-from-packed-row.js';
 import { eventFromRow } from './event-from-row.js';
 import type { EventPage } from './event-page.js';
 import { type FoldEvent, foldEventsFromRows } from './fold-event.js';
@@ -235,13 +236,37 @@ export class EventStore<TRegistry extends EventRegistry, TTransaction = unknown>
   ): Promise<EventPage<StoredEvent<TRegistry>>> {
     assertInteger('after', after, 0);
     assertInteger('maxPublications', maxPublications, 1);
-    const rows = await this.#call('readAll', () =>
-      this.#provider.readPositions(after, maxPublications),
-    );
+    const provider = this.#provider;
+    if (typeof provider.readPackedPositions === 'function') {
+      const packed = await this.#call('readAll', async () =>
+        provider.readPackedPositions?.(after, maxPublications),
+      );
+      return this.#pageFromPacked(packed ?? [], after);
+    }
+    const rows = await this.#call('readAll', () => provider.readPositions(after, maxPublications));
     const { count, lastPosition } = contiguousPrefix(rows, after);
     const events: StoredEvent<TRegistry>[] = new Array(count);
     for (let index = 0; index < count; index++) {
       events[index] = eventFromRow(this.events, rows[index] as (typeof rows)[number]);
+    }
+    return { events, lastPosition };
+  }
+
+  /** `readPage` from packed rows: the contiguous prefix, as `contiguousPrefix` keeps it. */
+  #pageFromPacked(
+    packed: readonly PackedEventRow[],
+    after: number,
+  ): EventPage<StoredEvent<TRegistry>> {
+    const events: StoredEvent<TRegistry>[] = [];
+    let lastPosition = after;
+    for (let index = 0; index < packed.length; index++) {
+      const row = parsePackedRow(packed[index] as PackedEventRow);
+      const position = row[0];
+      if (position !== lastPosition) {
+        if (position !== lastPosition + 1) break;
+        lastPosition = position;
+      }
+      events.push(eventFromPackedColumns(this.events, row));
     }
     return { events, lastPosition };
   }

@@ -9,6 +9,7 @@ import { describeInlineProjections } from './features/describe-inline-projection
 import { describeMigration } from './features/describe-migration.js';
 import { describeMonotonicVisibility } from './features/describe-monotonic-visibility.js';
 import { describeOptimisticConcurrency } from './features/describe-optimistic-concurrency.js';
+import { describePageReads } from './features/describe-page-reads.js';
 import { describeProjectionStorage } from './features/describe-projection-storage.js';
 import { describeReading } from './features/describe-reading.js';
 import { describeRoundTrips } from './features/describe-round-trips.js';
@@ -48,6 +49,7 @@ export function describeProviderConformance(
     describeRoundTrips(world);
     describeReading(world);
     describeFoldReads(world);
+    describePageReads(world);
     describeMigration(world);
     describeSnapshots(world);
     describeSnapshotAndTail(world);
