@@ -3,13 +3,12 @@
  * loads the aggregates it needs, lets them decide, and saves what they
  * raised — the write side of the example. Reads go to the read models.
  */
-import { isFactlineError, Repository, type RetryPolicy } from '@factline/core';
+import { isFactlineError, Repository, type RetryPolicy, retryOnConflict } from '@factline/core';
 import { AlreadyExistsError } from './domain/already-exists-error.js';
 import { Order } from './domain/order.js';
 import { Product } from './domain/product.js';
 import type { OrderLine, ShopStore } from './domain/shop-events.js';
 import { unitsByProduct } from './domain/units-by-product.js';
-import { retryOnConflict } from './retry-on-conflict.js';
 
 /** Who runs a command, and why; stored with its events. */
 export interface CommandOptions {

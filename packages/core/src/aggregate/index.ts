@@ -20,6 +20,7 @@ export type { PendingEvent } from './pending-event.js';
 export { ReadOnlyAggregateError } from './read-only-aggregate-error.js';
 export { type AggregateOf, Repository, type UpdateOptions } from './repository.js';
 export type { RepositoryConfig } from './repository-config.js';
+export { retryOnConflict } from './retry-on-conflict.js';
 export type { RetryPolicy } from './retry-policy.js';
 export type { SaveOptions } from './save-options.js';
 export type { SaveAllResult, SaveResult } from './save-result.js';

@@ -1,5 +1,4 @@
 import { EntityTypeMismatchError } from '../errors/entity-type-mismatch-error.js';
-import { isFactlineError } from '../errors/factline-error.js';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import type { EventInput } from '../event/event-registry.js';
 import type { FoldRow, Provider, SnapshotAndTailRows } from '../provider/provider.js';
@@ -17,12 +16,8 @@ import { foldEventsInto, foldInto } from './fold-aggregate.js';
 import type { LoadOptions } from './load-options.js';
 import { ReadOnlyAggregateError } from './read-only-aggregate-error.js';
 import type { RepositoryConfig } from './repository-config.js';
-import {
-  backoffDelay,
-  type ResolvedRetryPolicy,
-  type RetryPolicy,
-  resolveRetryPolicy,
-} from './retry-policy.js';
+import { retryOnConflict } from './retry-on-conflict.js';
+import { type RetryPolicy, resolveRetryPolicy } from './retry-policy.js';
 import type { SaveOptions } from './save-options.js';
 import type { SaveAllResult, SaveResult } from './save-result.js';
 import {
@@ -227,23 +222,21 @@ export class Repository<TAggregate extends AnyAggregateRoot> {
     command: (aggregate: TAggregate) => void | Promise<void>,
     options: UpdateOptions,
   ): Promise<CommandResult<TAggregate>> {
-    const policy = resolveRetryPolicy(this.#retry, options.retry);
-    for (let attempt = 1; ; attempt++) {
-      // A command id is looked for in the events' metadata: only then read them whole.
-      const loaded = await this.#read(id, undefined, options.commandId !== undefined);
-      if (loaded === undefined) {
-        throw new AggregateNotFoundError(new this.aggregateClass(id).type, id);
-      }
-      const previous = findCommand(loaded.history ?? [], options.commandId);
-      if (previous !== undefined) {
-        return { kind: 'duplicate', position: previous.position, attempts: attempt };
-      }
-      try {
-        return await this.#run(loaded.aggregate, command, options, attempt);
-      } catch (error) {
-        await this.#beforeRetry(error, attempt, policy);
-      }
-    }
+    return retryOnConflict(
+      async (attempt) => {
+        // A command id is looked for in the events' metadata: only then read them whole.
+        const loaded = await this.#read(id, undefined, options.commandId !== undefined);
+        if (loaded === undefined) {
+          throw new AggregateNotFoundError(new this.aggregateClass(id).type, id);
+        }
+        const previous = findCommand(loaded.history ?? [], options.commandId);
+        if (previous !== undefined) {
+          return { kind: 'duplicate', position: previous.position, attempts: attempt };
+        }
+        return this.#run(loaded.aggregate, command, options, attempt);
+      },
+      { ...this.#retry, ...options.retry },
+    );
   }
 
   /**
@@ -289,13 +282,6 @@ export class Repository<TAggregate extends AnyAggregateRoot> {
       case 'duplicate':
         return { kind: 'duplicate', position: result.position, attempts };
     }
-  }
-
-  async #beforeRetry(error: unknown, attempt: number, policy: ResolvedRetryPolicy): Promise<void> {
-    if (!isFactlineError(error, 'CONCURRENCY') || attempt > policy.retries) throw error;
-    policy.onConflict?.(error, attempt);
-    const delay = backoffDelay(attempt, policy);
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
   }
 
   /**
