@@ -21,6 +21,11 @@ describe('contiguousPrefix', () => {
     expect(contiguousPrefix(rows(4, 4, 5, 6, 6, 6), 3)).toEqual({ count: 6, lastPosition: 6 });
   });
 
+  it('reads positions with the accessor it is given, from rows of any shape', () => {
+    const packed = [[4], [4], [5], [7]] as const;
+    expect(contiguousPrefix(packed, 3, (row) => row[0])).toEqual({ count: 3, lastPosition: 5 });
+  });
+
   it('stops at the first hole, even when later positions are visible', () => {
     expect(contiguousPrefix(rows(4, 5, 7, 8), 3)).toEqual({ count: 2, lastPosition: 5 });
   });

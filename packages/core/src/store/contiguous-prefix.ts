@@ -11,16 +11,18 @@ import type { EventRow } from '../provider/provider.js';
  *
  * @param rows Rows ordered by position, as `Provider.readPositions` returns them.
  * @param after The position the read started after.
+ * @param positionOf A row's position; `Number(row.position)` of an `EventRow` by default.
  * @returns How many leading rows to keep, and the last position they reach.
  */
-export function contiguousPrefix(
-  rows: readonly EventRow[],
+export function contiguousPrefix<TRow = EventRow>(
+  rows: readonly TRow[],
   after: number,
+  positionOf: (row: TRow) => number = (row) => Number((row as EventRow).position),
 ): { count: number; lastPosition: number } {
   let lastPosition = after;
   let count = 0;
   for (const row of rows) {
-    const position = Number(row.position);
+    const position = positionOf(row);
     if (position !== lastPosition) {
       if (position !== lastPosition + 1) break;
       lastPosition = position;

@@ -8,7 +8,11 @@ import { toJsonText } from '../event/json-text.js';
 import { toProtocolTimestamp } from '../event/timestamp.js';
 import type { EntityRow, PackedEventRow, Provider, PublicationWork } from '../provider/provider.js';
 import { contiguousPrefix } from './contiguous-prefix.js';
-import { eventFromPackedColumns, parsePackedRow } from './event-from-packed-row.js';
+import {
+  eventFromPackedColumns,
+  type PackedEventColumns,
+  parsePackedRow,
+} from './event-from-packed-row.js';
 import { eventFromRow } from './event-from-row.js';
 import type { EventPage } from './event-page.js';
 import { type FoldEvent, foldEventsFromRows } from './fold-event.js';
@@ -252,21 +256,16 @@ export class EventStore<TRegistry extends EventRegistry, TTransaction = unknown>
     return { events, lastPosition };
   }
 
-  /** `readPage` from packed rows: the contiguous prefix, as `contiguousPrefix` keeps it. */
+  /** `readPage` from packed rows: their contiguous prefix, as from `readPositions`. */
   #pageFromPacked(
     packed: readonly PackedEventRow[],
     after: number,
   ): EventPage<StoredEvent<TRegistry>> {
-    const events: StoredEvent<TRegistry>[] = [];
-    let lastPosition = after;
-    for (let index = 0; index < packed.length; index++) {
-      const row = parsePackedRow(packed[index] as PackedEventRow);
-      const position = row[0];
-      if (position !== lastPosition) {
-        if (position !== lastPosition + 1) break;
-        lastPosition = position;
-      }
-      events.push(eventFromPackedColumns(this.events, row));
+    const rows = packed.map(parsePackedRow);
+    const { count, lastPosition } = contiguousPrefix(rows, after, (row) => row[0]);
+    const events: StoredEvent<TRegistry>[] = new Array(count);
+    for (let index = 0; index < count; index++) {
+      events[index] = eventFromPackedColumns(this.events, rows[index] as PackedEventColumns);
     }
     return { events, lastPosition };
   }
