@@ -169,8 +169,8 @@ export async function projectionRows(
             check(totals(raw));
             return milliseconds;
           },
-          warmups: 1,
-          runs: 5,
+          warmups: 2,
+          runs: 9,
         }),
       );
       raw.close();
