@@ -1,36 +1,14 @@
 import {
   type AggregateHandlers,
   AggregateRoot,
-  defineEvent,
-  defineEvents,
   EventStore,
   type FoldRow,
   type Provider,
   Repository,
 } from '@factline/core';
-import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import type { ConformanceWorld } from '../conformance-world.js';
-
-const CityV1 = v.object({ city: v.string() });
-const CityV2 = v.object({ place: v.object({ city: v.string(), country: v.string() }) });
-
-/** The application when `Moved` was new; its other events carry any value, under odd names too. */
-const eventsAtV1 = defineEvents({
-  Moved: CityV1,
-  Carried: v.unknown(),
-  'Odd "name" \\ ü ✓': v.unknown(),
-});
-
-/** The same application once `Moved` has evolved: its version 1 rows are upcast on read. */
-const eventsAtV2 = defineEvents({
-  Moved: defineEvent({
-    versions: [CityV1, CityV2],
-    upcasters: { 1: ({ city }) => ({ place: { city, country: 'unknown' } }) },
-  }),
-  Carried: v.unknown(),
-  'Odd "name" \\ ü ✓': v.unknown(),
-});
+import { carried, eventsAtV1, eventsAtV2 } from '../evolving-events.js';
 
 /** An aggregate of the suite: where a traveller has been. */
 class Traveller extends AggregateRoot<typeof eventsAtV2, 'Moved'> {
@@ -47,14 +25,6 @@ class Traveller extends AggregateRoot<typeof eventsAtV2, 'Moved'> {
     this.raise('Moved', { place: { city, country } });
   }
 }
-
-/** Values whose JSON text a fold row must carry exactly. */
-const carried = [
-  { note: 'ünïcødé \u2028 \\ "quoted" \t', nested: [1, 2.5, null, [true, false]] },
-  '}]"[{',
-  [0.1, 1e21, -3, 9007199254740991],
-  null,
-];
 
 /** A fold row as its parts, from the array or from its JSON text; a `null` version is 1. */
 function decode(row: FoldRow): unknown[] {

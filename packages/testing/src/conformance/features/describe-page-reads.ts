@@ -1,35 +1,9 @@
-import { defineEvent, defineEvents, EventStore, type StoredEvent } from '@factline/core';
-import * as v from 'valibot';
+import { EventStore, type StoredEvent } from '@factline/core';
 import { describe, expect, it } from 'vitest';
 import type { ConformanceWorld } from '../conformance-world.js';
+import { carried, eventsAtV1, eventsAtV2 } from '../evolving-events.js';
 
-const CityV1 = v.object({ city: v.string() });
-const CityV2 = v.object({ place: v.object({ city: v.string(), country: v.string() }) });
-
-/** The application when `Moved` was new; its other events carry any value, under odd names too. */
-const eventsAtV1 = defineEvents({
-  Moved: CityV1,
-  Carried: v.unknown(),
-  'Odd "name" \\ ü ✓': v.unknown(),
-});
-
-/** The same application once `Moved` has evolved: its version 1 rows are upcast on read. */
-const eventsAtV2 = defineEvents({
-  Moved: defineEvent({
-    versions: [CityV1, CityV2],
-    upcasters: { 1: ({ city }) => ({ place: { city, country: 'unknown' } }) },
-  }),
-  Carried: v.unknown(),
-  'Odd "name" \\ ü ✓': v.unknown(),
-});
-
-/** Values whose JSON a page must carry exactly, and entity ids and actors to quote. */
-const carried = [
-  { note: 'ünïcødé \u2028 \\ "quoted" \t', nested: [1, 2.5, null, [true, false]] },
-  '}]"[{',
-  [0.1, 1e21, -3, 9007199254740991],
-  null,
-];
+/** An entity id and an actor a page must carry exactly. */
 const oddEntity = 'page "a" \\ ü ✓ \u2028';
 const oddActor = 'actor "quoted" \\ ☃';
 
