@@ -26,6 +26,9 @@ import { measureRow, type RowResult, time } from './measure.js';
 const eventCount = 10_000;
 const snapshotEvery = 100;
 const entityId = 'product-bench';
+/** A steady run's untimed loads, then its timed ones: see the note on the snapshot row. */
+const steadySettleMilliseconds = 10;
+const steadyWindowMilliseconds = 50;
 
 const events = defineEvents({
   StockReceived: v.object({ quantity: v.number() }),
@@ -133,14 +136,21 @@ export const aggregateNotes: string[] = [
   `Loads of one ${eventCount.toLocaleString('en')}-event aggregate through Repository.get.`,
   'full fold: factline folds every event; raw: SELECT name, details ORDER BY ordinal + JSON.parse + the same reducer.',
   `snapshot: the latest snapshot (policy every ${snapshotEvery}) + a ${snapshotEvery}-event tail, beside factline's full fold; target ≥ 20×. The entity row, the snapshot and the tail come from one provider call (readSnapshotAndTail): one statement, one round trip, on PostgreSQL.`,
-  'snapshot row: each trial of either contender loads once untimed, then times a load. Right after the full garbage collection each trial starts with, a load that does little is timed mostly on what the collection left cold (0.2–0.3 ms here, whatever the load).',
+  `steady runs: each trial starts with a full garbage collection (so one contender's garbage is not collected on the other's time), runs loads of its contender untimed for ${steadySettleMilliseconds} ms, then times loads for at least ${steadyWindowMilliseconds} ms and reports the mean per load. One load timed right after the collection (the earlier method, quoted below) mostly times what the collection leaves behind: on PostgreSQL the first snapshot load after it took 2–2.5 ms and the next dozen spiked to 0.5–0.8 ms, against 0.3–0.35 ms once settled — a cost of the harness, not of a service.`,
   'PostgreSQL: the Events table is analysed after it is written, as autovacuum would; without statistics the raw query sorts instead of reading the index in order.',
 ];
 
-function noteLoadTimes(database: string, fullFold: RowResult, snapshot: RowResult): void {
+function noteLoadTimes(
+  database: string,
+  rows: Record<'fullFold' | 'snapshot' | 'fullOnce' | 'snapshotOnce', RowResult>,
+): void {
   const milliseconds = (rate: number) => ((eventCount * 1000) / rate).toFixed(2);
+  const describe = (row: RowResult, factline: string, raw: string) =>
+    `${factline} ${milliseconds(row.factline)} ms, ${raw} ${milliseconds(row.raw)} ms (${(row.factline / row.raw).toFixed(2)}×)`;
+  const { fullFold, snapshot, fullOnce, snapshotOnce } = rows;
   aggregateNotes.push(
-    `${database} load time (median): full fold ${milliseconds(fullFold.factline)} ms, raw loop ${milliseconds(fullFold.raw)} ms; after an untimed load: snapshot + tail ${milliseconds(snapshot.factline)} ms, full fold ${milliseconds(snapshot.raw)} ms.`,
+    `${database} load times (medians), steady runs: ${describe(fullFold, 'full fold', 'raw loop')}; ${describe(snapshot, 'snapshot + tail', 'full fold')}.`,
+    `${database} one load per trial (the earlier method): ${describe(fullOnce, 'full fold', 'raw loop')}; after one untimed load, ${describe(snapshotOnce, 'snapshot + tail', 'full fold')}.`,
   );
 }
 
@@ -156,56 +166,78 @@ export async function aggregateRows(
   include: (row: string) => boolean,
 ): Promise<RowResult[]> {
   const results: RowResult[] = [];
+  /** The three loads measured, each checked against the expected state. */
   const contenders = (store: EventStore<typeof events>, raw: () => Promise<ProductState>) => {
     const full = new Repository(store, Product);
     const snapshotted = new Repository(store, SnapshotProduct);
-    const loadFull = async (expected: ProductState) =>
-      check((await full.get(entityId)).toSnapshot(), expected);
-    const loadSnapshot = async (expected: ProductState) =>
-      check((await snapshotted.get(entityId)).toSnapshot(), expected);
-    /** Loads once untimed, then times a load: see the note on the snapshot row. */
-    const warm = async (
-      load: (expected: ProductState) => Promise<void>,
-      expected: ProductState,
-    ) => {
-      await load(expected);
-      return time(() => load(expected));
-    };
     return {
-      full: async (expected: ProductState) => time(() => loadFull(expected)),
-      raw: async (expected: ProductState) => time(async () => check(await raw(), expected)),
-      warmSnapshot: (expected: ProductState) => warm(loadSnapshot, expected),
-      warmFull: (expected: ProductState) => warm(loadFull, expected),
+      full: async (expected: ProductState) =>
+        check((await full.get(entityId)).toSnapshot(), expected),
+      snapshot: async (expected: ProductState) =>
+        check((await snapshotted.get(entityId)).toSnapshot(), expected),
+      raw: async (expected: ProductState) => check(await raw(), expected),
     };
+  };
+  type Load = (expected: ProductState) => Promise<void>;
+  /**
+   * A trial of a steady run of loads (see the note on steady runs): loads
+   * run untimed for a while, then are timed for at least a window; the
+   * mean per load is returned.
+   */
+  const steady = (load: Load, expected: ProductState) => async () => {
+    const settleEnd = performance.now() + steadySettleMilliseconds;
+    do await load(expected);
+    while (performance.now() < settleEnd);
+    const start = performance.now();
+    let loads = 0;
+    let elapsed: number;
+    do {
+      await load(expected);
+      loads++;
+      elapsed = performance.now() - start;
+    } while (elapsed < steadyWindowMilliseconds);
+    return elapsed / loads;
+  };
+  /** A trial of the earlier method: `untimed` loads, then one timed load. */
+  const single = (load: Load, expected: ProductState, untimed: number) => async () => {
+    for (let index = 0; index < untimed; index++) await load(expected);
+    return time(() => load(expected));
   };
   const measure = async (
     database: string,
-    run: ReturnType<typeof contenders>,
+    loads: ReturnType<typeof contenders>,
     expected: ProductState,
   ) => {
     const fullName = `${database}: load, full fold (factline vs raw loop)`;
     const snapshotName = `${database}: load, snapshot + tail (vs full fold)`;
     if (!include(fullName) && !include(snapshotName)) return;
     log(`  ${database} aggregate loads`);
-    const fullFold = await measureRow({
-      name: fullName,
-      events: eventCount,
-      factline: () => run.full(expected),
-      raw: () => run.raw(expected),
-      warmups: 3,
-      runs: 15,
-    });
-    const snapshot = await measureRow({
-      name: snapshotName,
-      events: eventCount,
-      factline: () => run.warmSnapshot(expected),
-      raw: () => run.warmFull(expected),
-      warmups: 3,
-      runs: 15,
-      target: 20,
-    });
+    const row = (name: string, factline: Load, raw: Load, target?: number) =>
+      measureRow({
+        name,
+        events: eventCount,
+        factline: steady(factline, expected),
+        raw: steady(raw, expected),
+        warmups: 1,
+        runs: 21,
+        ...(target === undefined ? {} : { target }),
+      });
+    const fullFold = await row(fullName, loads.full, loads.raw);
+    const snapshot = await row(snapshotName, loads.snapshot, loads.full, 20);
+    // The earlier method, for the notes: one timed load per trial, right after the collection.
+    const earlier = (name: string, factline: Load, raw: Load, untimed: number) =>
+      measureRow({
+        name,
+        events: eventCount,
+        factline: single(factline, expected, untimed),
+        raw: single(raw, expected, untimed),
+        warmups: 3,
+        runs: 15,
+      });
+    const fullOnce = await earlier(`${fullName}, one load`, loads.full, loads.raw, 0);
+    const snapshotOnce = await earlier(`${snapshotName}, one load`, loads.snapshot, loads.full, 1);
     results.push(fullFold, snapshot);
-    noteLoadTimes(database, fullFold, snapshot);
+    noteLoadTimes(database, { fullFold, snapshot, fullOnce, snapshotOnce });
   };
 
   const directory = mkdtempSync(join(tmpdir(), 'factline-bench-aggregates-'));
