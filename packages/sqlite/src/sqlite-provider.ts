@@ -18,7 +18,12 @@ import type {
   SnapshotRow,
   TransactionWork,
 } from '@factline/core';
-import { InvalidArgumentError, ProviderError, toProtocolTimestamp } from '@factline/core';
+import {
+  InvalidArgumentError,
+  ProviderError,
+  toProtocolTimestamp,
+  WorkFailure,
+} from '@factline/core';
 import Database from 'better-sqlite3';
 import type { SqliteConfig } from './sqlite-config.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
@@ -40,11 +45,6 @@ type EventColumns = [
   number,
   string | null,
 ];
-
-/** Wraps what a publication's work threw, to rethrow it as is after the rollback. */
-class WorkFailure {
-  constructor(readonly cause: unknown) {}
-}
 
 /** Runs a publication's work, which must not return a promise: the transaction is synchronous. */
 function runSynchronously(

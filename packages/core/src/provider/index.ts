@@ -24,3 +24,4 @@ export type {
   SnapshotAndTailRows,
   SnapshotRow,
 } from './provider.js';
+export { WorkFailure } from './work-failure.js';
