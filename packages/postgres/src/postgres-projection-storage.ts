@@ -6,7 +6,11 @@ import type {
   ProjectionStorage,
   TransactionWork,
 } from '@factline/core';
-import { ProviderError, toProtocolTimestamp } from '@factline/core';
+import { ProviderError, toProtocolTimestamp, WorkFailure } from '@factline/core';
+import {
+  inPostgresTransaction,
+  type PostgresTransactionConfig,
+} from './postgres-in-transaction.js';
 import type {
   PostgresClient,
   PostgresPool,
@@ -17,11 +21,6 @@ import {
   type PostgresProjectionStatements,
   postgresProjectionStatements,
 } from './postgres-projection-statements.js';
-
-/** Wraps what read-model work threw, to rethrow it as is after the rollback. */
-class WorkFailure {
-  constructor(readonly cause: unknown) {}
-}
 
 /**
  * Checkpoints and leases in a PostgreSQL schema. `PostgresProvider`
@@ -76,7 +75,7 @@ export class PostgresProjectionStorage
   ): Promise<boolean> {
     const { projector, source, expected, next } = update;
     const updatedAt = toProtocolTimestamp(new Date());
-    return this.#transaction('commitCheckpoint', async (client) => {
+    return inPostgresTransaction<boolean>(this.#transaction('commitCheckpoint'), async (client) => {
       const compared =
         expected === undefined
           ? await this.#query(client, 'insertCheckpoint', [
@@ -95,9 +94,9 @@ export class PostgresProjectionStorage
               next.eventId,
               updatedAt,
             ]);
-      if (compared.rowCount !== 1) return false;
-      if (work !== undefined) await runWork(work, client);
-      return true;
+      if (compared.rowCount !== 1) return { commit: false, result: false };
+      if (work !== undefined) await WorkFailure.run(() => work(client));
+      return { commit: true, result: true };
     });
   }
 
@@ -105,11 +104,11 @@ export class PostgresProjectionStorage
     key: CheckpointKey,
     work?: TransactionWork<PostgresTransaction>,
   ): Promise<void> {
-    await this.#transaction('resetCheckpoint', async (client) => {
+    await inPostgresTransaction(this.#transaction('resetCheckpoint'), async (client) => {
       // Deleted first: the row stays locked while the read model is emptied.
       await this.#query(client, 'deleteCheckpoint', [key.projector, key.source]);
-      if (work !== undefined) await runWork(work, client);
-      return true;
+      if (work !== undefined) await WorkFailure.run(() => work(client));
+      return { commit: true, result: undefined };
     });
   }
 
@@ -126,40 +125,9 @@ export class PostgresProjectionStorage
     await this.#query(this.#pool, 'releaseLease', [projector, owner]);
   }
 
-  /**
-   * Runs `body` in a transaction on a client of its own: commits when it
-   * returns `true`, rolls back when it returns `false` or throws.
-   *
-   * @returns What `body` returned.
-   */
-  async #transaction(
-    operation: string,
-    body: (client: PostgresClient) => Promise<boolean>,
-  ): Promise<boolean> {
-    let client: PostgresClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (error) {
-      throw new ProviderError(this.#name, operation, error);
-    }
-    try {
-      await client.query({ text: 'BEGIN' });
-      const commit = await body(client);
-      await client.query({ text: commit ? 'COMMIT' : 'ROLLBACK' });
-      client.release();
-      return commit;
-    } catch (error) {
-      try {
-        await client.query({ text: 'ROLLBACK' });
-        client.release();
-      } catch {
-        // The connection is broken: the server rolled back; the pool must not reuse it.
-        client.release(true);
-      }
-      if (error instanceof WorkFailure) throw error.cause;
-      if (error instanceof ProviderError) throw error;
-      throw new ProviderError(this.#name, operation, error);
-    }
+  /** A checkpoint's transaction; not retried here: the projector retries a failed commit with its backoff. */
+  #transaction(operation: string): PostgresTransactionConfig {
+    return { pool: this.#pool, provider: this.#name, operation };
   }
 
   async #query<TRow = Record<string, unknown>>(
@@ -176,17 +144,5 @@ export class PostgresProjectionStorage
     } catch (error) {
       throw new ProviderError(this.#name, statement, error);
     }
-  }
-}
-
-/** Runs read-model work, marking what it throws as its own. */
-async function runWork(
-  work: TransactionWork<PostgresTransaction>,
-  client: PostgresClient,
-): Promise<void> {
-  try {
-    await work(client);
-  } catch (error) {
-    throw new WorkFailure(error);
   }
 }

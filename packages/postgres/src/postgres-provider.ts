@@ -21,12 +21,14 @@ import {
   InvalidArgumentError,
   ProviderError,
   toProtocolTimestamp,
+  WorkFailure,
 } from '@factline/core';
 import pg from 'pg';
 import { type BatchStatementRow, batchParameters } from './postgres-batch-statement.js';
 import type { PostgresConfig } from './postgres-config.js';
 import { isRetryablePostgresError } from './postgres-errors.js';
 import { postgresFoldStatement } from './postgres-fold-statement.js';
+import { inPostgresTransaction, waitToRetry } from './postgres-in-transaction.js';
 import { type OpenedListenConnection, PostgresListener } from './postgres-listener.js';
 import type {
   PostgresClient,
@@ -45,11 +47,6 @@ import { type StatementWrite, statementWrites } from './postgres-statement-write
 import { type PostgresStatements, postgresStatements } from './postgres-statements.js';
 
 const identifierPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** Wraps what a publication's work threw, to rethrow it as is after the rollback. */
-class WorkFailure {
-  constructor(readonly cause: unknown) {}
-}
 
 /**
  * Events in PostgreSQL, through pg. Many processes may write to one database.
@@ -350,56 +347,30 @@ export class PostgresProvider
   }
 
   /** A publication with work, on a client of its own: see {@link PostgresProvider.publish}. */
-  async #publishWithWork(
+  #publishWithWork(
     publication: PublicationRecord,
     work: PublicationWork<PostgresTransaction>,
   ): Promise<PublishOutcome> {
-    for (let attempt = 0; ; attempt++) {
-      let client: PostgresClient;
-      try {
-        client = await this.pool.connect();
-      } catch (error) {
-        throw new ProviderError(this.name, 'publish', error);
-      }
-      try {
-        await client.query({ text: 'BEGIN' });
-        // Locks as the batches do: compare-and-sets first, the Head row last, held to commit.
-        const result = await client.query<{ outcomes: PublishOutcome[] }>({
-          name: `${this.#statementPrefix}publish`,
-          text: this.#sql.publish,
-          values: [batchJson([publication])],
-        });
-        const outcome = (result.rows[0] as { outcomes: PublishOutcome[] })
-          .outcomes[0] as PublishOutcome;
-        if (outcome.kind !== 'published') {
-          await client.query({ text: 'ROLLBACK' });
-          client.release();
-          return outcome;
-        }
-        try {
-          await work(client, { position: outcome.position, versions: outcome.versions });
-        } catch (error) {
-          throw new WorkFailure(error);
-        }
-        await client.query({ text: 'COMMIT' });
-        client.release();
-        return outcome;
-      } catch (error) {
-        try {
-          await client.query({ text: 'ROLLBACK' });
-          client.release();
-        } catch {
-          // The connection is broken: the server rolled back; the pool must not reuse it.
-          client.release(true);
-        }
-        if (error instanceof WorkFailure) throw error.cause;
-        if (attempt < this.#maxRetries && isRetryablePostgresError(error)) {
-          await delay(2 ** attempt * 5 * (0.5 + Math.random()));
-          continue;
-        }
-        throw new ProviderError(this.name, 'publish', error);
-      }
-    }
+    const transaction = {
+      pool: this.pool,
+      provider: this.name,
+      operation: 'publish',
+      maxRetries: this.#maxRetries,
+    };
+    return inPostgresTransaction<PublishOutcome>(transaction, async (client) => {
+      // Locks as the batches do: compare-and-sets first, the Head row last, held to commit.
+      const result = await client.query<{ outcomes: PublishOutcome[] }>({
+        name: `${this.#statementPrefix}publish`,
+        text: this.#sql.publish,
+        values: [batchJson([publication])],
+      });
+      const outcome = (result.rows[0] as { outcomes: PublishOutcome[] })
+        .outcomes[0] as PublishOutcome;
+      if (outcome.kind !== 'published') return { commit: false, result: outcome };
+      const { position, versions } = outcome;
+      await WorkFailure.run(() => work(client, { position, versions }));
+      return { commit: true, result: outcome };
+    });
   }
 
   async #query<TRow>(operation: string, text: string, values: unknown[]) {
@@ -500,7 +471,7 @@ export class PostgresProvider
         });
       } catch (error) {
         if (attempt < this.#maxRetries && isRetryablePostgresError(error)) {
-          await delay(2 ** attempt * 5 * (0.5 + Math.random()));
+          await waitToRetry(attempt);
           continue;
         }
         throw new ProviderError(this.name, 'publish', error);
@@ -537,8 +508,4 @@ function batchJson(batch: readonly PublicationRecord[]): string {
     return `{"commandId":${JSON.stringify(publication.commandId)},"entities":[${entities.join(',')}]}`;
   });
   return `[${publications.join(',')}]`;
-}
-
-function delay(milliseconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }
