@@ -9,14 +9,8 @@ import type {
 import { ProviderError, toProtocolTimestamp } from '@factline/core';
 import { isDuplicateKeyError, isRetryableMysqlError } from './mysql-errors.js';
 import { toInteger } from './mysql-integer.js';
-import type {
-  MysqlPool,
-  MysqlPoolConnection,
-  MysqlQueryable,
-  MysqlResultHeader,
-  MysqlTransaction,
-  MysqlValue,
-} from './mysql-pool.js';
+import type { MysqlPool, MysqlPoolConnection, MysqlTransaction } from './mysql-pool.js';
+import { run, select } from './mysql-prepared-statements.js';
 import {
   type MysqlProjectionStatements,
   mysqlProjectionStatements,
@@ -202,29 +196,6 @@ async function runWork(
   } catch (error) {
     throw new WorkFailure(error);
   }
-}
-
-/** A prepared statement that writes. */
-async function run(
-  target: MysqlQueryable,
-  sql: string,
-  values: MysqlValue[],
-): Promise<MysqlResultHeader> {
-  const [header] = await target.execute({ sql }, values);
-  return header as MysqlResultHeader;
-}
-
-/** A prepared statement that reads, rows as arrays, BIGINTs never rounded. */
-async function select(
-  target: MysqlQueryable,
-  sql: string,
-  values: MysqlValue[],
-): Promise<unknown[][]> {
-  const [rows] = await target.execute(
-    { sql, rowsAsArray: true, supportBigNumbers: true, nestTables: false },
-    values,
-  );
-  return rows as unknown[][];
 }
 
 function delay(milliseconds: number): Promise<void> {

@@ -45,6 +45,7 @@ import type {
   MysqlTransaction,
   MysqlValue,
 } from './mysql-pool.js';
+import { run, select } from './mysql-prepared-statements.js';
 import { MysqlProjectionStorage } from './mysql-projection-storage.js';
 import {
   mysqlSnapshotTailStatement,
@@ -599,28 +600,6 @@ async function callPublish(
   const row = (results as unknown[][][])[0]?.[0];
   if (row === undefined) throw new Error('The publish procedure returned no row.');
   return row;
-}
-
-/** A prepared statement that writes. */
-async function run(target: MysqlQueryable, sql: string, values: MysqlValue[]): Promise<void> {
-  await target.execute({ sql }, values);
-}
-
-/**
- * A prepared statement that reads, rows as arrays. BIGINTs come as numbers
- * when they are safe integers and as strings otherwise, whatever the pool's
- * own settings; {@link toInteger} takes both.
- */
-async function select(
-  target: MysqlQueryable,
-  sql: string,
-  values: MysqlValue[],
-): Promise<unknown[][]> {
-  const [rows] = await target.execute(
-    { sql, rowsAsArray: true, supportBigNumbers: true, nestTables: false },
-    values,
-  );
-  return rows as unknown[][];
 }
 
 /** An `Events` row, columns in the order of `eventColumns` in mysql-statements.ts. */
