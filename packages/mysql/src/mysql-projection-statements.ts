@@ -43,8 +43,6 @@ export function mysqlProjectionStatements(database: string | undefined, prefix: 
     insertLease: `INSERT INTO ${leases} (projector, owner, expires_at) VALUES (?, ?, ${now} + ?)`,
     releaseLease: `DELETE FROM ${leases} WHERE projector = ? AND owner = ?`,
     begin: 'START TRANSACTION',
-    commit: 'COMMIT',
-    rollback: 'ROLLBACK',
   };
 }
 

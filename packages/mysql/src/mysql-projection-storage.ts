@@ -6,20 +6,16 @@ import type {
   ProjectionStorage,
   TransactionWork,
 } from '@factline/core';
-import { ProviderError, toProtocolTimestamp } from '@factline/core';
+import { ProviderError, toProtocolTimestamp, WorkFailure } from '@factline/core';
 import { isDuplicateKeyError, isRetryableMysqlError } from './mysql-errors.js';
+import { inMysqlTransaction, type MysqlTransactionConfig } from './mysql-in-transaction.js';
 import { toInteger } from './mysql-integer.js';
-import type { MysqlPool, MysqlPoolConnection, MysqlTransaction } from './mysql-pool.js';
+import type { MysqlPool, MysqlTransaction } from './mysql-pool.js';
 import { run, select } from './mysql-prepared-statements.js';
 import {
   type MysqlProjectionStatements,
   mysqlProjectionStatements,
 } from './mysql-projection-statements.js';
-
-/** Wraps what read-model work threw, to rethrow it as is after the rollback. */
-class WorkFailure {
-  constructor(readonly cause: unknown) {}
-}
 
 /**
  * Checkpoints and leases in a MySQL or MariaDB database. `MysqlProvider`
@@ -77,46 +73,51 @@ export class MysqlProjectionStorage
   ): Promise<boolean> {
     const { projector, source, expected, next } = update;
     const updatedAt = toProtocolTimestamp(new Date());
-    return this.#transaction('commitCheckpoint', async (connection) => {
-      if (expected === undefined) {
-        try {
-          await run(connection, this.#sql.insertCheckpoint, [
-            projector,
-            source,
+    return inMysqlTransaction<boolean>(
+      this.#transaction('commitCheckpoint'),
+      async (connection) => {
+        await connection.query(this.#sql.begin);
+        if (expected === undefined) {
+          try {
+            await run(connection, this.#sql.insertCheckpoint, [
+              projector,
+              source,
+              next.position,
+              next.eventId,
+              updatedAt,
+            ]);
+          } catch (error) {
+            if (isDuplicateKeyError(error)) return { commit: false, result: false };
+            throw error;
+          }
+        } else {
+          const moved = await run(connection, this.#sql.moveCheckpoint, [
             next.position,
             next.eventId,
             updatedAt,
+            projector,
+            source,
+            expected.position,
+            expected.eventId,
           ]);
-        } catch (error) {
-          if (isDuplicateKeyError(error)) return false;
-          throw error;
+          if (moved.affectedRows !== 1) return { commit: false, result: false };
         }
-      } else {
-        const moved = await run(connection, this.#sql.moveCheckpoint, [
-          next.position,
-          next.eventId,
-          updatedAt,
-          projector,
-          source,
-          expected.position,
-          expected.eventId,
-        ]);
-        if (moved.affectedRows !== 1) return false;
-      }
-      if (work !== undefined) await runWork(work, connection);
-      return true;
-    });
+        if (work !== undefined) await WorkFailure.run(() => work(connection));
+        return { commit: true, result: true };
+      },
+    );
   }
 
   async resetCheckpoint(
     key: CheckpointKey,
     work?: TransactionWork<MysqlTransaction>,
   ): Promise<void> {
-    await this.#transaction('resetCheckpoint', async (connection) => {
+    await inMysqlTransaction(this.#transaction('resetCheckpoint'), async (connection) => {
+      await connection.query(this.#sql.begin);
       // Deleted first: the row stays locked while the read model is emptied.
       await run(connection, this.#sql.deleteCheckpoint, [key.projector, key.source]);
-      if (work !== undefined) await runWork(work, connection);
-      return true;
+      if (work !== undefined) await WorkFailure.run(() => work(connection));
+      return { commit: true, result: undefined };
     });
   }
 
@@ -143,61 +144,14 @@ export class MysqlProjectionStorage
     }
   }
 
-  /**
-   * Runs `body` in a transaction on a connection of its own: commits when it
-   * returns `true`, rolls back when it returns `false` or throws. A deadlock
-   * or lock wait timeout outside the work retries the whole transaction.
-   *
-   * @returns What `body` returned.
-   */
-  async #transaction(
-    operation: string,
-    body: (connection: MysqlPoolConnection) => Promise<boolean>,
-  ): Promise<boolean> {
-    for (let attempt = 0; ; attempt++) {
-      let connection: MysqlPoolConnection;
-      try {
-        connection = await this.#pool.getConnection();
-      } catch (error) {
-        throw new ProviderError(this.#name, operation, error);
-      }
-      try {
-        await connection.query(this.#sql.begin);
-        const commit = await body(connection);
-        await connection.query(commit ? this.#sql.commit : this.#sql.rollback);
-        connection.release();
-        return commit;
-      } catch (error) {
-        try {
-          await connection.query(this.#sql.rollback);
-          connection.release();
-        } catch {
-          // Broken: closing it makes the server roll back, and the pool never reuses it.
-          connection.destroy();
-        }
-        if (error instanceof WorkFailure) throw error.cause;
-        if (isRetryableMysqlError(error) && attempt < this.#maxRetries) {
-          await delay(2 ** attempt * 5 * (0.5 + Math.random()));
-          continue;
-        }
-        throw new ProviderError(this.#name, operation, error);
-      }
-    }
+  /** A checkpoint's transaction, retried whole after a deadlock or lock wait timeout. */
+  #transaction(operation: string): MysqlTransactionConfig {
+    return {
+      pool: this.#pool,
+      provider: this.#name,
+      operation,
+      maxRetries: this.#maxRetries,
+      retryable: isRetryableMysqlError,
+    };
   }
-}
-
-/** Runs read-model work, marking what it throws as its own. */
-async function runWork(
-  work: TransactionWork<MysqlTransaction>,
-  connection: MysqlTransaction,
-): Promise<void> {
-  try {
-    await work(connection);
-  } catch (error) {
-    throw new WorkFailure(error);
-  }
-}
-
-function delay(milliseconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }

@@ -24,6 +24,7 @@ import {
   isFactlineError,
   ProviderError,
   toProtocolTimestamp,
+  WorkFailure,
 } from '@factline/core';
 import mysql from 'mysql2/promise';
 import { type BatchCall, planBatchCalls, planOpenCall } from './mysql-batch-calls.js';
@@ -31,6 +32,7 @@ import { readBatchOutcomes } from './mysql-batch-outcomes.js';
 import type { MysqlConfig } from './mysql-config.js';
 import { isMissingProcedureError, isRetryableMysqlError } from './mysql-errors.js';
 import { mysqlFoldStatement } from './mysql-fold-statement.js';
+import { inMysqlTransaction, waitToRetry } from './mysql-in-transaction.js';
 import { toInteger } from './mysql-integer.js';
 import {
   checkPublicationFits,
@@ -67,11 +69,6 @@ interface CallbackConnection {
  * and the ones that committed must not be reported as failed.
  */
 type BatchResult = PublishOutcome | { readonly kind: 'failed'; readonly error: ProviderError };
-
-/** Wraps what a publication's work threw, to rethrow it as is after the rollback. */
-class WorkFailure {
-  constructor(readonly cause: unknown) {}
-}
 
 /**
  * Events in MySQL 8 or MariaDB 10.6+, through mysql2. Many processes may
@@ -401,53 +398,30 @@ export class MysqlProvider
   }
 
   /** A publication with work, on a connection of its own: see {@link MysqlProvider.publish}. */
-  async #publishWithWork(
+  #publishWithWork(
     publication: PublicationRecord,
     work: PublicationWork<MysqlTransaction>,
   ): Promise<PublishOutcome> {
     const call = planOpenCall(publication);
-    for (let attempt = 0; ; attempt++) {
-      const connection = await this.#connect('publish');
-      try {
-        const [results] = await connection.execute(
-          { sql: this.#sql.publishBatch, rowsAsArray: true },
-          [call.entitiesJson, call.lockIdsJson, call.eventsJson],
-        );
-        const row = (results as unknown[][][])[0]?.[0];
-        if (row === undefined) throw new Error('The publish procedure returned no row.');
-        const [outcome] = readBatchOutcomes(call.publications, row) as [PublishOutcome];
-        if (outcome.kind !== 'published') {
-          await connection.query(this.#sql.rollback);
-          connection.release();
-          return outcome;
-        }
-        await this.#insertEvents(connection, call.publications, [outcome]);
-        try {
-          await work(connection, { position: outcome.position, versions: outcome.versions });
-        } catch (error) {
-          throw new WorkFailure(error);
-        }
-        await connection.query(this.#sql.commit);
-        connection.release();
-        return outcome;
-      } catch (error) {
-        try {
-          await connection.query(this.#sql.rollback);
-          connection.release();
-        } catch {
-          // Broken: closing it makes the server roll back, and the pool never reuses it.
-          connection.destroy();
-        }
-        if (error instanceof WorkFailure) throw error.cause;
-        // Missing: a migration is replacing the procedure right now, or none ran.
-        const retryable = isRetryableMysqlError(error) || isMissingProcedureError(error);
-        if (retryable && attempt < this.#maxRetries) {
-          await delay(2 ** attempt * 5 * (0.5 + Math.random()));
-          continue;
-        }
-        throw new ProviderError(this.name, 'publish', error);
-      }
-    }
+    const transaction = {
+      pool: this.pool,
+      provider: this.name,
+      operation: 'publish',
+      maxRetries: this.#maxRetries,
+      retryable: isRetryableCall,
+    };
+    return inMysqlTransaction<PublishOutcome>(transaction, async (connection) => {
+      // The procedure decides the publication and leaves its transaction open.
+      const [outcome] = readBatchOutcomes(
+        call.publications,
+        await callPublish(connection, this.#sql, call),
+      ) as [PublishOutcome];
+      if (outcome.kind !== 'published') return { commit: false, result: outcome };
+      await this.#insertEvents(connection, call.publications, [outcome]);
+      const { position, versions } = outcome;
+      await WorkFailure.run(() => work(connection, { position, versions }));
+      return { commit: true, result: outcome };
+    });
   }
 
   /**
@@ -463,9 +437,8 @@ export class MysqlProvider
         if (call.eventsJson === null) return await this.#writeOpenCall(call);
         return readBatchOutcomes(call.publications, await callPublish(this.pool, this.#sql, call));
       } catch (error) {
-        const retryable = isRetryableMysqlError(error) || isMissingProcedureError(error);
-        if (retryable && attempt < this.#maxRetries) {
-          await delay(2 ** attempt * 5 * (0.5 + Math.random()));
+        if (isRetryableCall(error) && attempt < this.#maxRetries) {
+          await waitToRetry(attempt);
           continue;
         }
         throw error;
@@ -489,7 +462,7 @@ export class MysqlProvider
       connection.release();
       return outcomes;
     } catch (error) {
-      if (isRetryableMysqlError(error) || isMissingProcedureError(error)) {
+      if (isRetryableCall(error)) {
         // The connection is sound: roll back and hand it back.
         try {
           await connection.query(this.#sql.rollback);
@@ -586,6 +559,15 @@ function rowsPerStatement(available: number): number {
   return Math.min(maxRowsPerStatement, Math.floor(available / 32) * 32);
 }
 
+/**
+ * Tells whether a CALL of the publish procedure may simply run again: after a
+ * deadlock or lock wait timeout, or when the procedure is missing (a
+ * migration is replacing it right now, or none ran).
+ */
+function isRetryableCall(error: unknown): boolean {
+  return isRetryableMysqlError(error) || isMissingProcedureError(error);
+}
+
 /** The publish procedure's row for one CALL. */
 async function callPublish(
   target: MysqlQueryable,
@@ -616,8 +598,4 @@ function eventFromColumns(row: unknown[]): EventRow {
     position: toInteger(row[8]),
     metadata: row[9] as string | null,
   };
-}
-
-function delay(milliseconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }
