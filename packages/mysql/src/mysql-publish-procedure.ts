@@ -81,6 +81,14 @@ export function publishProcedure(
       event_count INT PATH '$[7]')) AS w`;
   const intoEntity = `v_row, v_publication, v_command, v_entity_count, v_entity_index,
         v_id, v_type, v_expected, v_count`;
+  // The events of one entity of one publication, as planBatchCalls writes them.
+  const nestedEvents = `NESTED PATH '$[6][*]' COLUMNS (
+            event_index FOR ORDINALITY,
+            name VARCHAR(255) ${text} PATH '$[0]',
+            details LONGTEXT ${text} PATH '$[1]',
+            id CHAR(36) CHARACTER SET ascii PATH '$[2]',
+            schema_version INT PATH '$[3]',
+            metadata MEDIUMTEXT ${text} PATH '$[4]')`;
   const eventRows = `FROM JSON_TABLE(p_events, '$[*]' COLUMNS (
           publication INT PATH '$[0]',
           entity_id VARCHAR(255) ${text} PATH '$[1]',
@@ -88,13 +96,7 @@ export function publishProcedure(
           any_index INT PATH '$[3]',
           actor TEXT ${text} PATH '$[4]',
           event_timestamp DOUBLE PATH '$[5]',
-          NESTED PATH '$[6][*]' COLUMNS (
-            event_index FOR ORDINALITY,
-            name VARCHAR(255) ${text} PATH '$[0]',
-            details LONGTEXT ${text} PATH '$[1]',
-            id CHAR(36) CHARACTER SET ascii PATH '$[2]',
-            schema_version INT PATH '$[3]',
-            metadata MEDIUMTEXT ${text} PATH '$[4]'))) AS e`;
+          ${nestedEvents})) AS e`;
   // The straight path's reads: only the columns it uses, each column costs on every row.
   const onlyEntity = `FROM JSON_TABLE(p_entities, '$[*]' COLUMNS (
         command_id VARCHAR(255) ${text} PATH '$[1]',
@@ -106,15 +108,15 @@ export function publishProcedure(
             ordinal BIGINT PATH '$[2]',
             actor TEXT ${text} PATH '$[4]',
             event_timestamp DOUBLE PATH '$[5]',
-            NESTED PATH '$[6][*]' COLUMNS (
-              event_index FOR ORDINALITY,
-              name VARCHAR(255) ${text} PATH '$[0]',
-              details LONGTEXT ${text} PATH '$[1]',
-              id CHAR(36) CHARACTER SET ascii PATH '$[2]',
-              schema_version INT PATH '$[3]',
-              metadata MEDIUMTEXT ${text} PATH '$[4]'))) AS e`;
+            ${nestedEvents})) AS e`;
   const eventOrdinal = `e.ordinal + e.event_index - 1 + IF(e.any_index IS NULL, 0,
                  JSON_VALUE(CONCAT('[', SUBSTRING(v_any_firsts, 2), ']'), CONCAT('$[', e.any_index, ']')))`;
+  // An 'any' entity moves on from whatever version it has; v_first stays NULL when it has none.
+  const anyEntityUpdate = `UPDATE ${entities} SET version = LAST_INSERT_ID(version + v_count)
+            WHERE id = v_id AND type = v_type;
+          IF ROW_COUNT() = 1 THEN
+            SET v_first = LAST_INSERT_ID() - v_count + 1;
+          END IF;`;
   const refusedPublications = `JSON_TABLE(CONCAT('[', SUBSTRING(v_exceptions, 2), ']'),
                  '$[*]' COLUMNS (publication INT PATH '$[0]')) AS x`;
   return `CREATE PROCEDURE ${name}(
@@ -271,11 +273,7 @@ body: BEGIN
         -- -1: new; -2: any version.
         SET v_first = NULL;
         IF v_expected = -2 THEN
-          UPDATE ${entities} SET version = LAST_INSERT_ID(version + v_count)
-            WHERE id = v_id AND type = v_type;
-          IF ROW_COUNT() = 1 THEN
-            SET v_first = LAST_INSERT_ID() - v_count + 1;
-          END IF;
+          ${anyEntityUpdate}
         END IF;
         IF v_first IS NULL THEN
           SET v_duplicate = FALSE;
@@ -287,11 +285,7 @@ body: BEGIN
             SET v_first = 0;
           ELSEIF v_expected = -2 THEN
             -- Another transaction created it since we looked, and committed.
-            UPDATE ${entities} SET version = LAST_INSERT_ID(version + v_count)
-              WHERE id = v_id AND type = v_type;
-            IF ROW_COUNT() = 1 THEN
-              SET v_first = LAST_INSERT_ID() - v_count + 1;
-            END IF;
+            ${anyEntityUpdate}
           END IF;
         END IF;
         IF v_expected = -2 THEN
