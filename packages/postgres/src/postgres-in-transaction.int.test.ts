@@ -47,16 +47,15 @@ describe.runIf(available)('inPostgresTransaction', () => {
       end: () => base.end(),
       connect: async () => {
         const client = await pool.connect();
-        // The test kills a client's own connection: pg then emits an error on it after its query fails.
-        const ignore = () => undefined;
-        client.on('error', ignore);
         return {
           query: client.query.bind(client) as PostgresClient['query'],
           release: (broken) => {
             releases.push(broken);
-            client.removeListener('error', ignore);
             client.release(broken);
           },
+          // pg's error events pass through: a broken connection must be heard by the transaction.
+          on: (event, listener) => client.on(event, listener),
+          removeListener: (event, listener) => client.removeListener(event, listener),
         };
       },
     };
@@ -116,6 +115,22 @@ describe.runIf(available)('inPostgresTransaction', () => {
     const error = await inPostgresTransaction(config(3), async (client) => {
       await insert(client, 'lost');
       await client.query({ text: 'SELECT pg_terminate_backend(pg_backend_pid())' });
+      return { commit: true, result: undefined };
+    }).catch((caught: unknown) => caught);
+    expect(isFactlineError(error, 'PROVIDER')).toBe(true);
+    expect(releases).toEqual([true]);
+    expect(await stored()).toEqual(['kept']);
+  });
+
+  it('hears a connection that breaks while no query runs, instead of crashing the process', async () => {
+    releases = [];
+    const error = await inPostgresTransaction(config(3), async (client) => {
+      await insert(client, 'lost while idle');
+      const pid = await client.query<{ pid: number }>({ text: 'SELECT pg_backend_pid() AS pid' });
+      // Killed from another session while this one runs no query, as during user work.
+      await pool.query('SELECT pg_terminate_backend($1)', [pid.rows[0]?.pid]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await insert(client, 'never');
       return { commit: true, result: undefined };
     }).catch((caught: unknown) => caught);
     expect(isFactlineError(error, 'PROVIDER')).toBe(true);

@@ -27,7 +27,10 @@ export interface TransactionEnd<TResult> {
  * Runs `body` in a transaction on a client of its own: `BEGIN`, the body,
  * then `COMMIT` or `ROLLBACK` as it says. When anything throws, it rolls
  * back; a client whose connection broke is released with `release(true)`, so
- * the pool never reuses it (the server rolled back). Then what user work
+ * the pool never reuses it (the server rolled back). A connection that
+ * breaks while no query runs — during user work, say — is heard on the
+ * client's `error` event, so it fails the next query instead of crashing
+ * the process. Then what user work
  * threw (a {@link WorkFailure}) is rethrown as is, a `ProviderError` as it
  * is, a retryable error retries as `config` allows, and anything else is
  * wrapped in a `ProviderError` of `config.operation`.
@@ -48,19 +51,25 @@ export async function inPostgresTransaction<TResult>(
     } catch (error) {
       throw new ProviderError(provider, operation, error);
     }
+    // Heard while the client is ours: the query that comes next fails with it.
+    client.on?.('error', ignoreConnectionError);
+    const release = (broken?: true) => {
+      client.removeListener?.('error', ignoreConnectionError);
+      client.release(broken);
+    };
     try {
       await client.query({ text: 'BEGIN' });
       const end = await body(client);
       await client.query({ text: end.commit ? 'COMMIT' : 'ROLLBACK' });
-      client.release();
+      release();
       return end.result;
     } catch (error) {
       try {
         await client.query({ text: 'ROLLBACK' });
-        client.release();
+        release();
       } catch {
         // The connection is broken: the server rolled back; the pool must not reuse it.
-        client.release(true);
+        release(true);
       }
       if (error instanceof WorkFailure) throw error.cause;
       if (error instanceof ProviderError) throw error;
@@ -71,6 +80,11 @@ export async function inPostgresTransaction<TResult>(
       throw new ProviderError(provider, operation, error);
     }
   }
+}
+
+/** A connection's error between queries. */
+function ignoreConnectionError(): void {
+  // Nothing to do here: the query that comes next fails with it, and the client is released broken.
 }
 
 /**

@@ -36,6 +36,13 @@ export interface PostgresTransaction {
 /** The subset of pg's `PoolClient` that factline uses. */
 export interface PostgresClient extends PostgresTransaction {
   release(error?: Error | boolean): void;
+  /**
+   * pg's client events. pg emits the error of a connection that breaks
+   * between queries (a server restart, a killed backend) on its client; on a
+   * client taken out of the pool, with no listener, that crashes the process.
+   */
+  on?(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /**

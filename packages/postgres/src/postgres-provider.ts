@@ -146,9 +146,8 @@ export class PostgresProvider
 
   async migrate(): Promise<void> {
     const sql = this.#sql;
-    const client = await this.pool.connect();
-    try {
-      await client.query({ text: 'BEGIN' });
+    const transaction = { pool: this.pool, provider: this.name, operation: 'migrate' };
+    await inPostgresTransaction(transaction, async (client) => {
       await client.query({ text: sql.lockMigrations, values: [`factline:${this.#schema}`] });
       await client.query({ text: sql.createSchema });
       await client.query({ text: sql.migrationsTable });
@@ -162,13 +161,8 @@ export class PostgresProvider
           values: [migration.version, migration.description, toProtocolTimestamp(new Date())],
         });
       }
-      await client.query({ text: 'COMMIT' });
-      client.release();
-    } catch (error) {
-      await client.query({ text: 'ROLLBACK' }).catch(() => undefined);
-      client.release(true);
-      throw new ProviderError(this.name, 'migrate', error);
-    }
+      return { commit: true, result: undefined };
+    });
   }
 
   /**
