@@ -125,7 +125,8 @@ const exportedNamesOf = (declarations) => {
  * import: its sources must not be bundled into this package's JS (the
  * sourcemap check) nor its declarations into this package's .d.ts/.d.cts
  * (checked here), and a value import in src/ must survive as an import in
- * every JS output.
+ * every JS output built from that source (by its sourcemap; every output
+ * when it has none), so an entry that never uses it need not import it.
  */
 const checkWorkspaceDependenciesStayExternal = (workspace) => {
   const problems = [];
@@ -140,9 +141,13 @@ const checkWorkspaceDependenciesStayExternal = (workspace) => {
   for (const other of others) {
     const escaped = other.name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
     const valueImport = new RegExp(`\\bimport\\s+(?!type\\b)[^;]*?\\bfrom\\s*['"]${escaped}['"]`);
-    const importedByValue = sources.some((file) => valueImport.test(readFileSync(file, 'utf8')));
-    if (importedByValue) {
+    const importers = new Set(
+      sources.filter((file) => valueImport.test(readFileSync(file, 'utf8'))),
+    );
+    if (importers.size > 0) {
       for (const file of outputs.filter((path) => /\.(c|m)?js$/.test(path))) {
+        const builtFrom = sourcesOf(file);
+        if (builtFrom !== undefined && !builtFrom.some((source) => importers.has(source))) continue;
         if (!bareImportsOf(readFileSync(file, 'utf8')).includes(other.name)) {
           problems.push(
             `${relative(workspace.dir, file)} does not import '${other.name}', which src/ imports: was it bundled in?`,
@@ -171,6 +176,15 @@ const checkWorkspaceDependenciesStayExternal = (workspace) => {
     }
   }
   return problems;
+};
+
+/** The source files a JS output was built from, by its sourcemap; undefined without one. */
+const sourcesOf = (file) => {
+  const mapFile = `${file}.map`;
+  if (!existsSync(mapFile)) return undefined;
+  const map = JSON.parse(readFileSync(mapFile, 'utf8'));
+  const base = resolve(file, '..');
+  return (map.sources ?? []).map((source) => resolve(base, map.sourceRoot ?? '', source));
 };
 
 /** Problems with the tarball's file list; empty when fine. */

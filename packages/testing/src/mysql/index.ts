@@ -1,0 +1,10 @@
+export {
+  createThrowawayDatabase,
+  dropDatabase,
+  type MysqlTestServerOptions,
+  mysqlAvailable,
+  mysqlTestUrl,
+  type ThrowawayDatabase,
+  type ThrowawayDatabaseOptions,
+  throwawayDatabaseName,
+} from './mysql-test-server.js';
