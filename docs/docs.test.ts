@@ -17,10 +17,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SqliteProvider } from '@factline/sqlite';
+import { mysqlAvailable } from '@factline/testing/mysql';
+import { postgresAvailable } from '@factline/testing/postgres';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mysqlAvailable } from '../packages/mysql/src/mysql-test-server.js';
-import { postgresAvailable } from '../packages/postgres/src/postgres-test-server.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const notRunMarker = '<!-- not-run -->';

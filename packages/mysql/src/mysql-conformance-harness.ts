@@ -5,9 +5,9 @@
  */
 import type { Provider } from '@factline/core';
 import type { ConformanceHarness, JsonValue } from '@factline/testing';
+import { createThrowawayDatabase } from '@factline/testing/mysql';
 import type { MysqlTransaction } from './mysql-pool.js';
 import { MysqlProvider } from './mysql-provider.js';
-import { adminQuery, dropDatabase, mysqlUrl, throwawayDatabase } from './mysql-test-server.js';
 
 /**
  * Opens the store a harness names, for a writer process; not migrated.
@@ -29,16 +29,16 @@ export async function connect(config: JsonValue): Promise<Provider> {
  * @returns The harness; its cleanup drops the database.
  */
 export async function createMysqlHarness(): Promise<ConformanceHarness> {
-  const database = throwawayDatabase();
-  await adminQuery(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4`);
+  const throwaway = await createThrowawayDatabase();
+  const { name: database, url } = throwaway;
   const table = `\`${database}\`.conformance_read_model`;
   return {
     async connect() {
-      const provider = new MysqlProvider({ connectionString: mysqlUrl, database });
+      const provider = new MysqlProvider({ connectionString: url, database });
       await provider.migrate();
       return provider;
     },
-    worker: { module: import.meta.url, config: { url: mysqlUrl, database } },
+    worker: { module: import.meta.url, config: { url, database } },
     readModel: {
       // Before any transaction: DDL commits implicitly in MySQL.
       async create(provider) {
@@ -59,7 +59,7 @@ export async function createMysqlHarness(): Promise<ConformanceHarness> {
       },
     },
     async cleanup() {
-      await dropDatabase(database);
+      await throwaway.drop();
     },
   };
 }

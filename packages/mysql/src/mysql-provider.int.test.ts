@@ -6,6 +6,12 @@ import {
   type PublishResult,
 } from '@factline/core';
 import { describeProviderConformance } from '@factline/testing';
+import {
+  dropDatabase,
+  mysqlAvailable,
+  mysqlTestUrl,
+  throwawayDatabaseName,
+} from '@factline/testing/mysql';
 import mysql from 'mysql2/promise';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +25,8 @@ import type {
 } from './mysql-pool.js';
 import { MysqlProvider } from './mysql-provider.js';
 import { exactCollations } from './mysql-statements.js';
-import { dropDatabase, mysqlAvailable, mysqlUrl, throwawayDatabase } from './mysql-test-server.js';
+
+const mysqlUrl = mysqlTestUrl();
 
 // Throws when FACTLINE_REQUIRE_SERVERS=1 and the server is unreachable: the file fails.
 const available = await mysqlAvailable();
@@ -48,7 +55,7 @@ describe.runIf(available)('MysqlProvider on a real server', () => {
   describeProviderConformance('mysql', createMysqlHarness);
 
   describe('beyond the conformance suite', () => {
-    const database = throwawayDatabase();
+    const database = throwawayDatabaseName();
     let provider: MysqlProvider;
     let store: Store;
     let admin: mysql.Connection;
@@ -172,7 +179,7 @@ describe.runIf(available)('MysqlProvider on a real server', () => {
     });
 
     it("keeps another implementation's Projections rows through migration 4, with projector ''", async () => {
-      const legacy = throwawayDatabase();
+      const legacy = throwawayDatabaseName();
       const legacyProvider = new MysqlProvider({ connectionString: mysqlUrl, database: legacy });
       const projections = `\`${legacy}\`.Projections`;
       const stored = { projector: '', source: 'orders' };

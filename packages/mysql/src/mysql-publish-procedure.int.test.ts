@@ -5,12 +5,19 @@ import type {
   PublicationRecord,
   PublishOutcome,
 } from '@factline/core';
+import {
+  dropDatabase,
+  mysqlAvailable,
+  mysqlTestUrl,
+  throwawayDatabaseName,
+} from '@factline/testing/mysql';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BatchCall, planBatchCalls } from './mysql-batch-calls.js';
 import { readBatchOutcomes } from './mysql-batch-outcomes.js';
 import { MysqlProvider } from './mysql-provider.js';
-import { dropDatabase, mysqlAvailable, mysqlUrl, throwawayDatabase } from './mysql-test-server.js';
+
+const mysqlUrl = mysqlTestUrl();
 
 // Throws when FACTLINE_REQUIRE_SERVERS=1 and the server is unreachable: the file fails.
 const available = await mysqlAvailable();
@@ -45,7 +52,7 @@ function publication(entities: EntityWrite[], commandId: string | null = null): 
 }
 
 describe.runIf(available)('the publish procedure', () => {
-  const database = throwawayDatabase();
+  const database = throwawayDatabaseName();
   let admin: mysql.Connection;
   let connection: mysql.Connection;
 

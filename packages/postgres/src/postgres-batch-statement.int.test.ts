@@ -5,6 +5,12 @@ import {
   toProtocolTimestamp,
   uuidV7,
 } from '@factline/core';
+import {
+  dropSchema,
+  postgresAvailable,
+  postgresTestUrl,
+  throwawaySchemaName,
+} from '@factline/testing/postgres';
 import pg from 'pg';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,12 +20,8 @@ import { publicationParameters } from './postgres-publication-statement.js';
 import { statementOutcome } from './postgres-statement-outcome.js';
 import type { StatementWrite } from './postgres-statement-writes.js';
 import { type PostgresStatements, postgresStatements } from './postgres-statements.js';
-import {
-  dropSchema,
-  postgresAvailable,
-  postgresUrl,
-  throwawaySchema,
-} from './postgres-test-server.js';
+
+const postgresUrl = postgresTestUrl();
 
 const available = await postgresAvailable();
 
@@ -50,7 +52,7 @@ function write(
 }
 
 describe.runIf(available)('PostgreSQL compare-and-set statements', () => {
-  const schema = throwawaySchema();
+  const schema = throwawaySchemaName();
   let provider: PostgresProvider;
   let store: EventStore<typeof events>;
   let admin: pg.Client;

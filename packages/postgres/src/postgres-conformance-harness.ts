@@ -5,9 +5,9 @@
  */
 import type { Provider } from '@factline/core';
 import type { ConformanceHarness, JsonValue } from '@factline/testing';
+import { dropSchema, postgresTestUrl, throwawaySchemaName } from '@factline/testing/postgres';
 import type { PostgresTransaction } from './postgres-pool.js';
 import { PostgresProvider } from './postgres-provider.js';
-import { dropSchema, postgresUrl, throwawaySchema } from './postgres-test-server.js';
 
 /**
  * Opens the store a harness names, for a writer process; not migrated.
@@ -29,19 +29,20 @@ export async function connect(config: JsonValue): Promise<Provider> {
  * @returns The harness; its cleanup drops the schema.
  */
 export async function createPostgresHarness(): Promise<ConformanceHarness> {
-  const schema = throwawaySchema();
+  const url = postgresTestUrl();
+  const schema = throwawaySchemaName();
   const table = `"${schema}".conformance_read_model`;
   return {
     async connect() {
       const provider = new PostgresProvider({
-        connectionString: postgresUrl,
+        connectionString: url,
         schema,
         poolConfig: { max: 4 },
       });
       await provider.migrate();
       return provider;
     },
-    worker: { module: import.meta.url, config: { url: postgresUrl, schema } },
+    worker: { module: import.meta.url, config: { url, schema } },
     readModel: {
       async create(provider) {
         await (provider as PostgresProvider).pool.query({
@@ -62,7 +63,7 @@ export async function createPostgresHarness(): Promise<ConformanceHarness> {
       },
     },
     async cleanup() {
-      await dropSchema(schema);
+      await dropSchema(schema, { url });
     },
   };
 }

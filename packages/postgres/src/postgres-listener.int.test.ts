@@ -1,16 +1,18 @@
 import { defineEvents, EventStore } from '@factline/core';
+import {
+  dropSchema,
+  postgresAvailable,
+  postgresTestUrl,
+  throwawaySchemaName,
+} from '@factline/testing/postgres';
 import pg from 'pg';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PostgresTransaction } from './postgres-pool.js';
 import { PostgresProvider } from './postgres-provider.js';
 import { notificationChannel } from './postgres-statements.js';
-import {
-  dropSchema,
-  postgresAvailable,
-  postgresUrl,
-  throwawaySchema,
-} from './postgres-test-server.js';
+
+const postgresUrl = postgresTestUrl();
 
 const available = await postgresAvailable();
 
@@ -33,7 +35,7 @@ async function until(condition: () => boolean | Promise<boolean>, timeout = 5000
 }
 
 describe.runIf(available)('PostgresProvider.watch on a real server', () => {
-  const schema = throwawaySchema();
+  const schema = throwawaySchemaName();
   let writer: PostgresProvider;
   let store: EventStore<typeof events>;
   let admin: pg.Client;

@@ -1,17 +1,19 @@
 import { defineEvents, EventStore, isFactlineError } from '@factline/core';
 import { describeProviderConformance } from '@factline/testing';
+import {
+  dropSchema,
+  postgresAvailable,
+  postgresTestUrl,
+  throwawaySchemaName,
+} from '@factline/testing/postgres';
 import pg from 'pg';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresHarness } from './postgres-conformance-harness.js';
 import { PostgresProvider } from './postgres-provider.js';
 import { postgresStatements } from './postgres-statements.js';
-import {
-  dropSchema,
-  postgresAvailable,
-  postgresUrl,
-  throwawaySchema,
-} from './postgres-test-server.js';
+
+const postgresUrl = postgresTestUrl();
 
 const available = await postgresAvailable();
 
@@ -25,7 +27,7 @@ describe.runIf(available)('PostgresProvider conformance', () => {
 });
 
 describe.runIf(available)('PostgresProvider on a real server', () => {
-  const schema = throwawaySchema();
+  const schema = throwawaySchemaName();
   let provider: PostgresProvider;
   let store: EventStore<typeof events>;
   let admin: pg.Client;
@@ -50,7 +52,7 @@ describe.runIf(available)('PostgresProvider on a real server', () => {
   });
 
   it("keeps a Projections row of migration 1 through migration 3, as projector ''", async () => {
-    const old = throwawaySchema();
+    const old = throwawaySchemaName();
     const prefix = 'old_';
     const sql = postgresStatements(old, prefix);
     try {

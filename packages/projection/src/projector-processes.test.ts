@@ -10,19 +10,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
 import {
   dropDatabase,
   mysqlAvailable,
-  mysqlUrl,
-  throwawayDatabase,
-} from '../../mysql/src/mysql-test-server.js';
+  mysqlTestUrl,
+  throwawayDatabaseName,
+} from '@factline/testing/mysql';
 import {
   dropSchema,
   postgresAvailable,
-  postgresUrl,
-  throwawaySchema,
-} from '../../postgres/src/postgres-test-server.js';
+  postgresTestUrl,
+  throwawaySchemaName,
+} from '@factline/testing/postgres';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type Ledger, type LedgerTarget, openLedger } from './fixtures/ledger.js';
 import type { WorkerOptions } from './fixtures/ledger-worker.fixture.js';
 import { Projector } from './projector.js';
@@ -120,9 +120,9 @@ const databases: Database[] = [
           kind: 'postgres',
           watches: true,
           async create() {
-            const schema = throwawaySchema();
+            const schema = throwawaySchemaName();
             return {
-              target: { kind: 'postgres', url: postgresUrl, schema } as const,
+              target: { kind: 'postgres', url: postgresTestUrl(), schema } as const,
               drop: () => dropSchema(schema),
             };
           },
@@ -136,9 +136,9 @@ const databases: Database[] = [
           watches: false,
           async create() {
             // Created by the first migration.
-            const database = throwawayDatabase();
+            const database = throwawayDatabaseName();
             return {
-              target: { kind: 'mysql', url: mysqlUrl, database } as const,
+              target: { kind: 'mysql', url: mysqlTestUrl(), database } as const,
               drop: () => dropDatabase(database),
             };
           },

@@ -1,23 +1,29 @@
 /**
  * The databases the example's tests run on: SQLite always; PostgreSQL and
  * MariaDB/MySQL when their test servers answer — skipped with a notice
- * otherwise, and failing under FACTLINE_REQUIRE_SERVERS=1 (as CI sets), like
- * the packages' own server suites. Test infrastructure, not part of the app.
+ * otherwise, and failing under FACTLINE_REQUIRE_SERVERS=1 (as CI sets), by
+ * `@factline/testing/postgres` and `/mysql`, as the packages' own server
+ * suites do. Test infrastructure, not part of the app.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
+import {
+  dropDatabase,
+  mysqlAvailable,
+  mysqlTestUrl,
+  throwawayDatabaseName,
+} from '@factline/testing/mysql';
+import {
+  dropSchema,
+  postgresAvailable,
+  postgresTestUrl,
+  throwawaySchemaName,
+} from '@factline/testing/postgres';
 import { mysqlShopDatabase } from '../database/mysql-shop-database.js';
 import { postgresShopDatabase } from '../database/postgres-shop-database.js';
 import type { ShopDatabase } from '../database/shop-database.js';
 import { sqliteShopDatabase } from '../database/sqlite-shop-database.js';
-
-/** Where the PostgreSQL tests connect. */
-const postgresUrl = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-/** Where the MySQL/MariaDB tests connect. */
-const mysqlUrl = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 
 /** A fresh, empty shop database, and how to get rid of it. */
 export interface TestShopDatabase {
@@ -44,8 +50,8 @@ export interface TestDatabase {
 export async function testDatabases(): Promise<readonly TestDatabase[]> {
   const wanted = (process.env.SHOP_TEST_DATABASES ?? 'sqlite,postgres,mysql').split(',');
   const [postgres, mysqlServer] = await Promise.all([
-    wanted.includes('postgres') && serverAnswers('PostgreSQL', postgresUrl, pingPostgres),
-    wanted.includes('mysql') && serverAnswers('MySQL', mysqlUrl, pingMysql),
+    wanted.includes('postgres') && postgresAvailable(),
+    wanted.includes('mysql') && mysqlAvailable(),
   ]);
   return [
     { name: 'sqlite', available: wanted.includes('sqlite'), create: createSqlite },
@@ -63,64 +69,19 @@ async function createSqlite(): Promise<TestShopDatabase> {
 }
 
 async function createPostgres(): Promise<TestShopDatabase> {
-  const schema = throwawayName();
+  // The shop's migration creates the schema.
+  const schema = throwawaySchemaName('order_stock_test');
   return {
-    database: postgresShopDatabase(postgresUrl, schema),
-    dispose: () =>
-      withPostgres((client) => client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)),
+    database: postgresShopDatabase(postgresTestUrl(), schema),
+    dispose: () => dropSchema(schema),
   };
 }
 
 async function createMysql(): Promise<TestShopDatabase> {
-  const database = throwawayName();
+  // The shop's migration creates the database.
+  const database = throwawayDatabaseName('order_stock_test');
   return {
-    database: mysqlShopDatabase(mysqlUrl, database),
-    dispose: () =>
-      withMysql((connection) => connection.query(`DROP DATABASE IF EXISTS \`${database}\``)),
+    database: mysqlShopDatabase(mysqlTestUrl(), database),
+    dispose: () => dropDatabase(database),
   };
-}
-
-function throwawayName(): string {
-  return `order_stock_test_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-}
-
-async function serverAnswers(
-  label: string,
-  url: string,
-  ping: () => Promise<unknown>,
-): Promise<boolean> {
-  try {
-    await ping();
-    return true;
-  } catch (error) {
-    if (process.env.FACTLINE_REQUIRE_SERVERS === '1') {
-      throw new Error(`${label} is required (FACTLINE_REQUIRE_SERVERS=1) but unreachable`, {
-        cause: error,
-      });
-    }
-    console.warn(`${label} at ${url} is unreachable: skipping the example's ${label} tests.`);
-    return false;
-  }
-}
-
-const pingPostgres = () => withPostgres((client) => client.query('SELECT 1'));
-const pingMysql = () => withMysql((connection) => connection.query('SELECT 1'));
-
-async function withPostgres(run: (client: pg.Client) => Promise<unknown>): Promise<void> {
-  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await run(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-async function withMysql(run: (connection: mysql.Connection) => Promise<unknown>): Promise<void> {
-  const connection = await mysql.createConnection({ uri: mysqlUrl, connectTimeout: 3000 });
-  try {
-    await run(connection);
-  } finally {
-    await connection.end().catch(() => undefined);
-  }
 }
