@@ -1,21 +1,19 @@
 import { isFactlineError, WorkFailure } from '@factline/core';
+import {
+  createThrowawayDatabase,
+  mysqlAvailable,
+  type ThrowawayDatabase,
+} from '@factline/testing/mysql';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inMysqlTransaction, type MysqlTransactionConfig } from './mysql-in-transaction.js';
 import type { MysqlPool, MysqlPoolConnection } from './mysql-pool.js';
-import {
-  adminQuery,
-  dropDatabase,
-  mysqlAvailable,
-  mysqlUrl,
-  throwawayDatabase,
-} from './mysql-test-server.js';
 
 const available = await mysqlAvailable();
 
 describe.runIf(available)('inMysqlTransaction', () => {
-  const database = throwawayDatabase();
-  const table = `\`${database}\`.\`Rows\``;
+  let database: ThrowawayDatabase | undefined;
+  let table: string;
   let pool: mysql.Pool;
   /** How each connection handed out was given back: `release` or `destroy`. */
   let endings: string[];
@@ -43,11 +41,10 @@ describe.runIf(available)('inMysqlTransaction', () => {
   };
 
   beforeAll(async () => {
-    await adminQuery(
-      `CREATE DATABASE \`${database}\``,
-      `CREATE TABLE ${table} (value VARCHAR(64) PRIMARY KEY) ENGINE=InnoDB`,
-    );
-    pool = mysql.createPool({ uri: mysqlUrl, connectionLimit: 2 });
+    database = await createThrowawayDatabase();
+    table = `\`${database.name}\`.\`Rows\``;
+    pool = mysql.createPool({ uri: database.url, connectionLimit: 2 });
+    await pool.query(`CREATE TABLE ${table} (value VARCHAR(64) PRIMARY KEY) ENGINE=InnoDB`);
     recorded = {
       execute: (options, values) => pool.execute(options, values),
       query: (sql) => pool.query(sql),
@@ -72,7 +69,7 @@ describe.runIf(available)('inMysqlTransaction', () => {
 
   afterAll(async () => {
     await pool?.end();
-    await dropDatabase(database);
+    await database?.drop();
   });
 
   it('commits or rolls back the transaction the body opened, and returns its result', async () => {

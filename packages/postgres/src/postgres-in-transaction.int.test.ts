@@ -1,4 +1,10 @@
 import { isFactlineError, ProviderError, WorkFailure } from '@factline/core';
+import {
+  dropSchema,
+  postgresAvailable,
+  postgresTestUrl,
+  throwawaySchemaName,
+} from '@factline/testing/postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -6,17 +12,11 @@ import {
   type PostgresTransactionConfig,
 } from './postgres-in-transaction.js';
 import type { PostgresClient, PostgresPool } from './postgres-pool.js';
-import {
-  dropSchema,
-  postgresAvailable,
-  postgresUrl,
-  throwawaySchema,
-} from './postgres-test-server.js';
 
 const available = await postgresAvailable();
 
 describe.runIf(available)('inPostgresTransaction', () => {
-  const schema = throwawaySchema();
+  const schema = throwawaySchemaName();
   const table = `"${schema}"."Rows"`;
   let pool: pg.Pool;
   /** What each client handed out was released with. */
@@ -38,7 +38,7 @@ describe.runIf(available)('inPostgresTransaction', () => {
     );
 
   beforeAll(async () => {
-    pool = new pg.Pool({ connectionString: postgresUrl, max: 2 });
+    pool = new pg.Pool({ connectionString: postgresTestUrl(), max: 2 });
     await pool.query(`CREATE SCHEMA "${schema}"`);
     await pool.query(`CREATE TABLE ${table} (value text PRIMARY KEY)`);
     const base = pool as unknown as PostgresPool;
