@@ -12,21 +12,18 @@ import { createRequire } from 'node:module';
 import { MysqlProvider } from '@factline/mysql';
 import mysql from 'mysql2/promise';
 import type { RowResult } from './measure.js';
+import { rawUuidV7 } from './raw-uuid-v7.js';
+import { type EventRow, readEventsOf } from './read-event.js';
+import { type RunCounts, serverNotes, serverRows } from './server-rows.js';
 import {
   type AppendStats,
   firstEntityIds,
-  millisecondsPerDay,
-  noMetadata,
   type RawEvent,
   type RawReader,
   type RawWriter,
-  type ReadEvent,
-  type RunCounts,
-  rawUuidV7,
   type ServerTarget,
-  serverNotes,
-  serverRows,
-} from './server-rows.js';
+} from './server-target.js';
+import { millisecondsPerDay } from './stored-timestamp.js';
 
 /** Where the bench connects; the test server by default. */
 const mysqlUrl = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
@@ -103,6 +100,7 @@ BEGIN
 END`;
 }
 
+/** The columns of an {@link EventRow}, `position` and `timestamp` quoted for MySQL. */
 const readColumns =
   'id, entity_id, name, details, ordinal, `position`, actor, `timestamp`, schema_version, metadata';
 const readEntitySql = `SELECT ${readColumns} FROM Events WHERE entity_id = ? ORDER BY ordinal`;
@@ -289,41 +287,6 @@ async function openRawWriter(order: 'ordered' | 'unordered'): Promise<RawWriter>
   };
 }
 
-/** A row as mysql2 gives it with `rowsAsArray`. */
-type RawRow = [
-  string,
-  string,
-  string,
-  string,
-  number,
-  number,
-  string,
-  number,
-  number,
-  string | null,
-];
-
-function rawEvent(row: RawRow): ReadEvent {
-  return {
-    id: row[0],
-    entityId: row[1],
-    name: row[2],
-    details: JSON.parse(row[3]),
-    ordinal: row[4],
-    position: row[5],
-    actor: row[6],
-    timestamp: new Date(Math.round(row[7] * millisecondsPerDay)),
-    schemaVersion: row[8],
-    metadata: row[9] === null ? noMetadata : JSON.parse(row[9]),
-  };
-}
-
-function rawEvents(rows: readonly RawRow[]): ReadEvent[] {
-  const events: ReadEvent[] = new Array(rows.length);
-  for (let index = 0; index < rows.length; index++) events[index] = rawEvent(rows[index] as RawRow);
-  return events;
-}
-
 async function openRawReader(): Promise<RawReader> {
   const connection = await openConnection();
   return {
@@ -331,14 +294,14 @@ async function openRawReader(): Promise<RawReader> {
       const [rows] = await connection.execute({ sql: readEntitySql, rowsAsArray: true }, [
         entityId,
       ]);
-      return rawEvents(rows as RawRow[]);
+      return readEventsOf(rows as EventRow[]);
     },
     async readPositions(after: number, upTo: number) {
       const [rows] = await connection.execute({ sql: readPositionsSql, rowsAsArray: true }, [
         after,
         upTo,
       ]);
-      return rawEvents(rows as RawRow[]);
+      return readEventsOf(rows as EventRow[]);
     },
     close: () => connection.end(),
   };

@@ -12,21 +12,18 @@ import { createRequire } from 'node:module';
 import { PostgresProvider } from '@factline/postgres';
 import pg from 'pg';
 import type { RowResult } from './measure.js';
+import { rawUuidV7 } from './raw-uuid-v7.js';
+import { eventRowColumns, noMetadata, type ReadEvent } from './read-event.js';
+import { type RunCounts, serverNotes, serverRows } from './server-rows.js';
 import {
   type AppendStats,
   firstEntityIds,
-  millisecondsPerDay,
-  noMetadata,
   type RawEvent,
   type RawReader,
   type RawWriter,
-  type ReadEvent,
-  type RunCounts,
-  rawUuidV7,
   type ServerTarget,
-  serverNotes,
-  serverRows,
-} from './server-rows.js';
+} from './server-target.js';
+import { millisecondsPerDay } from './stored-timestamp.js';
 
 /** Where the bench connects; the test server by default. */
 const postgresUrl = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -70,10 +67,8 @@ function publishStatement(entity: 'new' | 'existing', order: 'ordered' | 'unorde
     FROM pos, unnest($7::text[], $8::text[], $9::uuid[]) WITH ORDINALITY AS e(name, details, id, n)`;
 }
 
-const readColumns =
-  'id, entity_id, name, details, ordinal, position, actor, timestamp, schema_version, metadata';
-const readEntitySql = `SELECT ${readColumns} FROM ${eventsTable} WHERE entity_id = $1 ORDER BY ordinal`;
-const readPositionsSql = `SELECT ${readColumns} FROM ${eventsTable}
+const readEntitySql = `SELECT ${eventRowColumns} FROM ${eventsTable} WHERE entity_id = $1 ORDER BY ordinal`;
+const readPositionsSql = `SELECT ${eventRowColumns} FROM ${eventsTable}
   WHERE position > $1 AND position <= $2 ORDER BY position, id`;
 
 /** What the PostgreSQL rows do, beyond the common notes. */
@@ -253,7 +248,10 @@ async function openRawWriter(order: 'ordered' | 'unordered'): Promise<RawWriter>
   };
 }
 
-/** A row as `rowMode: 'array'` gives it; BIGINTs come as strings. */
+/**
+ * A row as `rowMode: 'array'` gives it. BIGINTs come as strings, so this is
+ * not read-event.ts's `EventRow`, and its event needs `Number()` for two fields.
+ */
 type RawRow = [
   string,
   string,

@@ -3,6 +3,11 @@
  *
  * Each database contributes a module that measures its rows (see sqlite.ts);
  * PostgreSQL and MariaDB / MySQL share the server rows of server-rows.ts.
+ * What SQLite and the servers have in common lives once: the rows' sizes
+ * (event-log-sizes.ts), names and plans (event-log-row-plans.ts), their
+ * events (stock-events.ts), the read fixture's shape (read-fixture.ts),
+ * factline's side of them (factline-append.ts, factline-reads.ts) and the raw
+ * readers' events (read-event.ts).
  */
 import { cpus, loadavg } from 'node:os';
 import { aggregateNotes, aggregateRows } from './aggregates.js';

@@ -6,50 +6,30 @@
  * Both sides get their schema from `SqliteProvider.migrate()`, so the tables
  * and indexes are the provider's own.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineEvents, EventStore } from '@factline/core';
+import { EventStore } from '@factline/core';
 import { SqliteProvider } from '@factline/sqlite';
 import Database from 'better-sqlite3';
-import * as v from 'valibot';
-import { measureRow, type RowPlan, type RowResult, time } from './measure.js';
+import { appendRowPlan, readRowPlans, wantsReadRows } from './event-log-row-plans.js';
+import { entityCount, entityIds, eventCount, formatCount } from './event-log-sizes.js';
+import { factlineAppend } from './factline-append.js';
+import { checkRead, factlineReadAll, factlineReadEntity } from './factline-reads.js';
+import { type RowResult, time } from './measure.js';
+import { rawUuidV7 } from './raw-uuid-v7.js';
+import { type EventRow, eventRowColumns, readEventOf, readEventsOf } from './read-event.js';
+import { bigEntity, fixtureLogSize, fixturePositions } from './read-fixture.js';
+import { rowRunner } from './row-runner.js';
+import { detailsOf, productPublication, stockEvents } from './stock-events.js';
+import { millisecondsPerDay } from './stored-timestamp.js';
 
-/** 10,000 events per write row and per read of one entity. */
-const eventCount = 10_000;
-/** Write rows spread publications round-robin over this many entities. */
-const entityCount = 100;
-const millisecondsPerDay = 86_400_000;
 /**
  * synchronous FULL (the provider's default) by default; `BENCH_SQLITE_SYNCHRONOUS=normal`
  * takes the fsync of each commit out of the write rows, to see the CPU cost alone.
  */
 const synchronous = process.env.BENCH_SQLITE_SYNCHRONOUS === 'normal' ? 'normal' : 'full';
-
-const events = defineEvents({
-  StockReceived: v.object({
-    sku: v.string(),
-    quantity: v.pipe(v.number(), v.integer(), v.minValue(1)),
-    warehouse: v.string(),
-  }),
-});
-
-/**
- * The read fixture: 10,000 one-event publications over the 100 entities,
- * interleaved with 10,000 events of one more entity in publications of 10.
- */
-const bigEntity = 'product-big';
-const fixtureLogSize = 2 * eventCount;
-const fixturePositions = eventCount + eventCount / 10;
-
-const entityIds = Array.from({ length: entityCount }, (_, index) => `product-${index}`);
-
-/** The details of the n-th event: the same values on both sides. */
-function detailsOf(n: number) {
-  return { sku: `SKU-${n % 1000}`, quantity: 1 + (n % 7), warehouse: 'north' };
-}
 
 /** The better-sqlite3 version, for the table's title. */
 export function sqliteTitle(): string {
@@ -67,15 +47,6 @@ export function sqliteTitle(): string {
   const version = sqlite.prepare('SELECT sqlite_version()').pluck().get() as string;
   sqlite.close();
   return `SQLite ${version}, better-sqlite3 ${driver.version} — WAL, synchronous ${synchronous.toUpperCase()}, file in ${tmpdir()}`;
-}
-
-const appendRowName = (perPublication: number) =>
-  `append ${formatCount(eventCount)} events, ${perPublication}/publication, ${entityCount} entities`;
-const readEntityRowName = `readEntity: 1 entity of ${formatCount(eventCount)} events`;
-const readAllRowName = `readAll: log of ${formatCount(fixtureLogSize)} events`;
-
-function formatCount(value: number): string {
-  return value.toLocaleString('en-US');
 }
 
 /** What the SQLite rows do. */
@@ -105,68 +76,53 @@ export async function sqliteRows(
     for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
   };
   try {
-    const results: RowResult[] = [];
-    const run = async (plan: RowPlan) => {
-      if (!include(plan.name)) return;
-      const started = performance.now();
-      const result = await measureRow(plan);
-      log(`  ${plan.name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
-      results.push(result);
-    };
+    const { run, results } = rowRunner(log, include);
 
     // Rows 1 and 2: appends, each trial on a fresh, migrated file.
     for (const perPublication of [1, 10]) {
-      const append = (contender: typeof factlineAppend, total: number) => async () => {
-        const file = freshFile();
-        try {
-          const schema = new SqliteProvider({ database: file, synchronous });
-          await schema.migrate();
-          await schema.close();
-          const milliseconds = await contender(file, total, perPublication);
-          checkAppended(file, total, perPublication);
-          return milliseconds;
-        } finally {
-          removeFile(file);
-        }
+      const append = (contender: 'factline' | 'raw', total: number) => {
+        const body = contender === 'factline' ? factlineFileAppend : rawAppend;
+        return async () => {
+          const file = freshFile();
+          try {
+            const schema = new SqliteProvider({ database: file, synchronous });
+            await schema.migrate();
+            await schema.close();
+            const milliseconds = await body(file, total, perPublication);
+            checkAppended(file, total, perPublication);
+            return milliseconds;
+          } finally {
+            removeFile(file);
+          }
+        };
       };
-      await run({
-        name: appendRowName(perPublication),
-        events: eventCount,
-        factline: append(factlineAppend, eventCount),
-        raw: append(rawAppend, eventCount),
-        warmupFactline: append(factlineAppend, 2_000),
-        warmupRaw: append(rawAppend, 2_000),
-        warmups: 1,
-        runs: perPublication === 1 ? 5 : 9,
-      });
+      await run(appendRowPlan(perPublication, append, perPublication === 1 ? 5 : 9));
     }
 
     // Rows 3 and 4: reads of one fixture, written once by factline.
-    if (!include(readEntityRowName) && !include(readAllRowName)) return results;
+    if (!wantsReadRows(include)) return results;
     const fixture = freshFile();
     await writeReadFixture(fixture);
     const factlineReader = new EventStore({
       provider: new SqliteProvider({ database: fixture, synchronous }),
-      events,
+      events: stockEvents,
     });
     const rawReader = openRaw(fixture);
     try {
-      await run({
-        name: readEntityRowName,
-        events: eventCount,
-        factline: () => factlineReadEntity(factlineReader),
-        raw: () => rawReadEntity(rawReader),
-        warmups: 5,
-        runs: 21,
-      });
-      await run({
-        name: readAllRowName,
-        events: fixtureLogSize,
-        factline: () => factlineReadAll(factlineReader),
-        raw: () => rawReadAll(rawReader),
-        warmups: 5,
-        runs: 21,
-      });
+      const plans = readRowPlans(
+        {
+          readEntity: {
+            factline: () => factlineReadEntity(factlineReader),
+            raw: () => rawReadEntity(rawReader),
+          },
+          readAll: {
+            factline: () => factlineReadAll(factlineReader),
+            raw: () => rawReadAll(rawReader),
+          },
+        },
+        21,
+      );
+      for (const plan of plans) await run(plan);
     } finally {
       await factlineReader.close();
       rawReader.close();
@@ -179,53 +135,21 @@ export async function sqliteRows(
 
 // ---------------------------------------------------------------- appends
 
-/**
- * factline: one `publish` per publication, to entity `n % 100`, expecting
- * `'new'` first and then the version the previous publish returned.
- */
-async function factlineAppend(
+/** factline: {@link factlineAppend} on a store of its own over the file, as a new process has. */
+async function factlineFileAppend(
   file: string,
   total: number,
   perPublication: number,
 ): Promise<number> {
   const store = new EventStore({
     provider: new SqliteProvider({ database: file, synchronous }),
-    events,
+    events: stockEvents,
   });
-  const versions: number[] = new Array(entityCount).fill(-1);
   try {
-    return await time(async () => {
-      for (let publication = 0, n = 0; n < total; publication++) {
-        const entity = publication % entityCount;
-        const batch = [];
-        for (let index = 0; index < perPublication; index++) {
-          batch.push({ name: 'StockReceived' as const, details: detailsOf(n++) });
-        }
-        const version = versions[entity] as number;
-        const result = await store.publish({
-          actor: 'user:bench',
-          entities: [
-            {
-              id: entityIds[entity] as string,
-              type: 'Product',
-              expectedVersion: version < 0 ? 'new' : version,
-              events: batch,
-            },
-          ],
-        });
-        versions[entity] = (result.versions[0] as { version: number }).version;
-      }
-    });
+    return await factlineAppend(store, total, perPublication);
   } finally {
     await store.close();
   }
-}
-
-/** A UUID v7 (48-bit millisecond time, version 7, random rest) — the cheapest honest one. */
-function rawUuidV7(millis: number): string {
-  const time = millis.toString(16).padStart(12, '0');
-  // randomUUID(): xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx; keep its random and variant bits.
-  return `${time.slice(0, 8)}-${time.slice(8)}-7${randomUUID().slice(15)}`;
 }
 
 /**
@@ -348,39 +272,28 @@ async function writeReadFixture(file: string): Promise<void> {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
-  const store = new EventStore({ provider: new SqliteProvider({ database: db }), events });
+  const store = new EventStore({
+    provider: new SqliteProvider({ database: db }),
+    events: stockEvents,
+  });
   await store.migrate();
   let bigVersion = -1;
   for (let n = 0; n < eventCount; n++) {
     const entity = n % entityCount;
     const round = Math.floor(n / entityCount);
-    await store.publish({
-      actor: 'user:bench',
-      entities: [
-        {
-          id: entityIds[entity] as string,
-          type: 'Product',
-          expectedVersion: round === 0 ? 'new' : round - 1,
-          events: [{ name: 'StockReceived', details: detailsOf(n) }],
-        },
-      ],
-    });
+    await store.publish(
+      productPublication(entityIds[entity] as string, round === 0 ? 'new' : round - 1, [
+        { name: 'StockReceived', details: detailsOf(n) },
+      ]),
+    );
     if (n % 10 === 9) {
       const batch = Array.from({ length: 10 }, (_, index) => ({
         name: 'StockReceived' as const,
         details: detailsOf(n + index),
       }));
-      const result = await store.publish({
-        actor: 'user:bench',
-        entities: [
-          {
-            id: bigEntity,
-            type: 'Product',
-            expectedVersion: bigVersion < 0 ? 'new' : bigVersion,
-            events: batch,
-          },
-        ],
-      });
+      const result = await store.publish(
+        productPublication(bigEntity, bigVersion < 0 ? 'new' : bigVersion, batch),
+      );
       bigVersion = (result.versions[0] as { version: number }).version;
     }
   }
@@ -395,66 +308,6 @@ function openRaw(file: string): Database.Database {
   return db;
 }
 
-/** The event shape factline returns, built by the raw readers too. */
-interface ReadEvent {
-  readonly id: string;
-  readonly entityId: string;
-  readonly name: string;
-  readonly details: unknown;
-  readonly ordinal: number;
-  readonly position: number;
-  readonly actor: string;
-  readonly timestamp: Date;
-  readonly schemaVersion: number;
-  readonly metadata: object;
-}
-
-const noMetadata = Object.freeze({});
-const rawColumns =
-  'id, entity_id, name, details, ordinal, position, actor, timestamp, schema_version, metadata';
-type RawRow = [
-  string,
-  string,
-  string,
-  string,
-  number,
-  number,
-  string,
-  number,
-  number,
-  string | null,
-];
-
-/** Raw rows come back as arrays (`.raw()`): cheaper than better-sqlite3's row objects. */
-function rawEvent(row: RawRow): ReadEvent {
-  return {
-    id: row[0],
-    entityId: row[1],
-    name: row[2],
-    details: JSON.parse(row[3]),
-    ordinal: row[4],
-    position: row[5],
-    actor: row[6],
-    timestamp: new Date(Math.round(row[7] * millisecondsPerDay)),
-    schemaVersion: row[8],
-    metadata: row[9] === null ? noMetadata : JSON.parse(row[9]),
-  };
-}
-
-function checkRead(count: number, expected: number): void {
-  if (count !== expected) throw new Error(`A read trial got ${count} events, not ${expected}.`);
-}
-
-async function factlineReadEntity(store: EventStore<typeof events>): Promise<number> {
-  let count = 0;
-  const milliseconds = await time(async () => {
-    const history = await store.readEntity(bigEntity);
-    for (const event of history) if (event.ordinal >= 0) count++;
-  });
-  checkRead(count, eventCount);
-  return milliseconds;
-}
-
 const rawStatements = new WeakMap<
   Database.Database,
   { entity: Database.Statement; page: Database.Statement }
@@ -464,11 +317,11 @@ function rawStatementsOf(db: Database.Database) {
   if (statements === undefined) {
     statements = {
       entity: db
-        .prepare(`SELECT ${rawColumns} FROM "Events" WHERE entity_id = ? ORDER BY ordinal`)
+        .prepare(`SELECT ${eventRowColumns} FROM "Events" WHERE entity_id = ? ORDER BY ordinal`)
         .raw(),
       page: db
         .prepare(
-          `SELECT ${rawColumns} FROM "Events" WHERE position > ? AND position <= ? ORDER BY position, rowid`,
+          `SELECT ${eventRowColumns} FROM "Events" WHERE position > ? AND position <= ? ORDER BY position, rowid`,
         )
         .raw(),
     };
@@ -477,27 +330,15 @@ function rawStatementsOf(db: Database.Database) {
   return statements;
 }
 
+/** Raw: the big entity's rows in one query, as events. */
 async function rawReadEntity(db: Database.Database): Promise<number> {
   const { entity } = rawStatementsOf(db);
   let count = 0;
   const milliseconds = await time(() => {
-    const rows = entity.all(bigEntity) as RawRow[];
-    const history: ReadEvent[] = new Array(rows.length);
-    for (let index = 0; index < rows.length; index++)
-      history[index] = rawEvent(rows[index] as RawRow);
+    const history = readEventsOf(entity.all(bigEntity) as EventRow[]);
     for (const event of history) if (event.ordinal >= 0) count++;
   });
   checkRead(count, eventCount);
-  return milliseconds;
-}
-
-/** factline: `for await` over `readAll()` with its default page size (500 publications). */
-async function factlineReadAll(store: EventStore<typeof events>): Promise<number> {
-  let count = 0;
-  const milliseconds = await time(async () => {
-    for await (const event of store.readAll()) if (event.position > 0) count++;
-  });
-  checkRead(count, fixtureLogSize);
   return milliseconds;
 }
 
@@ -508,9 +349,9 @@ async function rawReadAll(db: Database.Database): Promise<number> {
   let count = 0;
   const milliseconds = await time(() => {
     for (let after = 0; ; after += pageSize) {
-      const rows = page.all(after, after + pageSize) as RawRow[];
+      const rows = page.all(after, after + pageSize) as EventRow[];
       for (let index = 0; index < rows.length; index++) {
-        const event = rawEvent(rows[index] as RawRow);
+        const event = readEventOf(rows[index] as EventRow);
         if (event.position > 0) count++;
       }
       const last = rows[rows.length - 1];
