@@ -4,27 +4,19 @@
  */
 import { EventStore } from '@factline/core';
 import { PostgresProvider } from '@factline/postgres';
-import { Projector } from '@factline/projection';
-import { events } from './projections.js';
+import { depositEvents } from './deposit-events.js';
+import { latencyProjector } from './latency-projector.js';
 
 const provider = new PostgresProvider({
   connectionString: process.env.POSTGRES_URL,
   schema: process.env.BENCH_SCHEMA,
 });
-const store = new EventStore({ provider, events });
-const projector = new Projector({
-  name: 'latency-remote',
-  store,
-  storage: provider,
-  pollInterval: 1000,
-  handlers: { Deposited: () => undefined },
-  hooks: {
-    onPage: (report) =>
-      process.stdout.write(
-        `${JSON.stringify({ to: report.to, at: performance.timeOrigin + performance.now() })}\n`,
-      ),
-  },
-});
+const store = new EventStore({ provider, events: depositEvents });
+const projector = latencyProjector('latency-remote', store, provider, (report) =>
+  process.stdout.write(
+    `${JSON.stringify({ to: report.to, at: performance.timeOrigin + performance.now() })}\n`,
+  ),
+);
 await projector.runUntilCaughtUp();
 const running = projector.start();
 process.stdout.write(`${JSON.stringify({ ready: true })}\n`);

@@ -10,18 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { defineEvents, EventStore } from '@factline/core';
+import { EventStore } from '@factline/core';
 import { PostgresProvider, type PostgresTransaction } from '@factline/postgres';
 import { Projector } from '@factline/projection';
 import { type SqliteDatabase, SqliteProvider } from '@factline/sqlite';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import * as v from 'valibot';
+import { type DepositStore, depositEvents } from './deposit-events.js';
+import { latencyProjector } from './latency-projector.js';
 import { measureRow, median, type RowResult, time } from './measure.js';
-
-export const events = defineEvents({
-  Deposited: v.object({ account: v.string(), amount: v.number() }),
-});
 
 /** Events in the log the projector catches up over. */
 export const catchUpEvents = 100_000;
@@ -45,10 +42,25 @@ function totals(db: SqliteDatabase | Database.Database): Total[] {
     .all() as Total[];
 }
 
+/**
+ * A check that every catch-up trial, of either contender, built the totals
+ * the first one built.
+ */
+function sameTotalsCheck(): (totals: readonly Total[]) => void {
+  let expected: string | undefined;
+  return (totals) => {
+    const actual = JSON.stringify(totals);
+    expected ??= actual;
+    if (actual !== expected) {
+      throw new Error('The projector and the raw loop built different totals.');
+    }
+  };
+}
+
 const upsertTotal = `INSERT INTO totals (account, total, deposits) VALUES (?, ?, 1)
   ON CONFLICT (account) DO UPDATE SET total = total + excluded.total, deposits = deposits + 1`;
 
-async function writeFixture(store: EventStore<typeof events>): Promise<void> {
+async function writeFixture(store: DepositStore): Promise<void> {
   for (let publication = 0; publication < catchUpEvents / eventsPerPublication; publication++) {
     const account = `account-${publication % accounts}`;
     await store.publish({
@@ -119,7 +131,7 @@ export async function projectionRows(
   try {
     const file = join(directory, 'projections.sqlite');
     const provider = new SqliteProvider({ database: file });
-    const store = new EventStore({ provider, events });
+    const store = new EventStore({ provider, events: depositEvents });
     await store.migrate();
     const name = `SQLite: projector catch-up, ${catchUpEvents.toLocaleString('en-US')} events (factline vs raw loop)`;
     if (include(name)) {
@@ -143,13 +155,7 @@ export async function projectionRows(
             },
           },
         });
-      let expected: Total[] | undefined;
-      const check = (actual: Total[]) => {
-        expected ??= actual;
-        if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-          throw new Error('The projector and the raw loop built different totals.');
-        }
-      };
+      const check = sameTotalsCheck();
       log('  SQLite projector catch-up');
       results.push(
         await measureRow({
@@ -211,7 +217,7 @@ async function postgresRows(
     return;
   }
   const provider = new PostgresProvider({ pool, schema });
-  const store = new EventStore({ provider, events });
+  const store = new EventStore({ provider, events: depositEvents });
   try {
     await store.migrate();
     const totalsTable = `"${schema}".totals`;
@@ -230,13 +236,7 @@ async function postgresRows(
             `SELECT account, total::int, deposits::int FROM ${totalsTable} ORDER BY account`,
           )
         ).rows as Total[];
-      let expected: string | undefined;
-      const check = async () => {
-        const actual = JSON.stringify(await readTotals());
-        expected ??= actual;
-        if (actual !== expected)
-          throw new Error('The projector and the raw loop built different totals.');
-      };
+      const check = sameTotalsCheck();
       const upsertQuery = { name: 'bench-totals-upsert', text: upsert };
       log('  PostgreSQL projector catch-up');
       results.push(
@@ -261,13 +261,13 @@ async function postgresRows(
               },
             });
             const milliseconds = await time(() => projector.runUntilCaughtUp());
-            await check();
+            check(await readTotals());
             return milliseconds;
           },
           raw: async () => {
             await pool.query(`DELETE FROM ${totalsTable}`);
             const milliseconds = await time(() => rawPostgresCatchUp(pool, schema, upsertQuery));
-            await check();
+            check(await readTotals());
             return milliseconds;
           },
           warmups: 1,
@@ -334,19 +334,14 @@ async function rawPostgresCatchUp(
  * one in another process woken by LISTEN/NOTIFY; median and p99.
  */
 async function postgresLatency(
-  store: EventStore<typeof events>,
+  store: DepositStore,
   provider: PostgresProvider,
   schema: string,
 ): Promise<string> {
   const seen = new Map<number, number>();
-  const projector = new Projector({
-    name: 'latency',
-    store,
-    storage: provider,
-    pollInterval: 1000,
-    handlers: { Deposited: () => undefined },
-    hooks: { onPage: (report) => seen.set(report.to, performance.timeOrigin + performance.now()) },
-  });
+  const projector = latencyProjector('latency', store, provider, (report) =>
+    seen.set(report.to, performance.timeOrigin + performance.now()),
+  );
   await projector.runUntilCaughtUp();
   const running = projector.start();
   const local = await timePublications(store, seen);
@@ -385,9 +380,13 @@ async function postgresLatency(
   );
 }
 
-/** Publishes one event at a time and waits until `seen` has its position. */
+/**
+ * Publishes one event at a time and waits until `seen` has its position:
+ * the wall-clock time (`performance.timeOrigin + performance.now()`) its
+ * page committed.
+ */
 async function timePublications(
-  store: EventStore<typeof events>,
+  store: DepositStore,
   seen: Map<number, number>,
 ): Promise<{ median: number; p99: number }> {
   const latencies: number[] = [];
@@ -417,10 +416,7 @@ async function timePublications(
 }
 
 /** Publication → read model, in one process: median and p99 over single publications. */
-async function sqliteLatency(
-  store: EventStore<typeof events>,
-  provider: SqliteProvider,
-): Promise<string> {
+async function sqliteLatency(store: DepositStore, provider: SqliteProvider): Promise<string> {
   provider.database.exec(
     'CREATE TABLE IF NOT EXISTS latest (id INTEGER PRIMARY KEY CHECK (id = 1), amount INT NOT NULL)',
   );
@@ -437,33 +433,16 @@ async function sqliteLatency(
         );
       },
     },
-    hooks: { onPage: (report) => seen.set(report.to, performance.now()) },
+    // Wall-clock time, as timePublications takes it (it serves the other process's figures too).
+    hooks: { onPage: (report) => seen.set(report.to, performance.timeOrigin + performance.now()) },
   });
   await projector.runUntilCaughtUp();
   const running = projector.start();
-  const latencies: number[] = [];
-  for (let sample = 0; sample < latencySamples; sample++) {
-    const started = performance.now();
-    const { position } = await store.publish({
-      actor: 'bench',
-      entities: [
-        {
-          id: 'latency',
-          type: 'Account',
-          expectedVersion: 'any',
-          events: [{ name: 'Deposited', details: { account: 'latency', amount: sample } }],
-        },
-      ],
-    });
-    while (!seen.has(position)) await new Promise((resolve) => setImmediate(resolve));
-    latencies.push((seen.get(position) as number) - started);
-  }
+  const local = await timePublications(store, seen);
   await projector.stop();
   await running;
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const p99 = sorted[Math.floor(sorted.length * 0.99)] as number;
   return (
     `SQLite latency, publication → read model committed, same process (${latencySamples} publications, poll interval 1,000 ms): ` +
-    `median ${median(latencies).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms (the publish itself included).`
+    `median ${local.median.toFixed(2)} ms, p99 ${local.p99.toFixed(2)} ms (the publish itself included).`
   );
 }
