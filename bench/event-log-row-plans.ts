@@ -6,9 +6,12 @@ import { appendWarmupEventCount, entityCount, eventCount, formatCount } from './
 import type { RowPlan, Trial } from './measure.js';
 import { fixtureLogSize } from './read-fixture.js';
 
+/** The name of an append row, in every section's table. */
 export const appendRowName = (perPublication: number) =>
   `append ${formatCount(eventCount)} events, ${perPublication}/publication, ${entityCount} entities`;
+/** The name of the row that reads the fixture's big entity. */
 export const readEntityRowName = `readEntity: 1 entity of ${formatCount(eventCount)} events`;
+/** The name of the row that reads the fixture's whole log. */
 export const readAllRowName = `readAll: log of ${formatCount(fixtureLogSize)} events`;
 
 /** The two sides of every row. */

@@ -13,7 +13,12 @@ import { join } from 'node:path';
 import { EventStore } from '@factline/core';
 import { SqliteProvider } from '@factline/sqlite';
 import Database from 'better-sqlite3';
-import { appendRowPlan, readRowPlans, wantsReadRows } from './event-log-row-plans.js';
+import {
+  appendRowPlan,
+  type Contender,
+  readRowPlans,
+  wantsReadRows,
+} from './event-log-row-plans.js';
 import { entityCount, entityIds, eventCount, formatCount } from './event-log-sizes.js';
 import { factlineAppend } from './factline-append.js';
 import { checkRead, factlineReadAll, factlineReadEntity } from './factline-reads.js';
@@ -80,7 +85,7 @@ export async function sqliteRows(
 
     // Rows 1 and 2: appends, each trial on a fresh, migrated file.
     for (const perPublication of [1, 10]) {
-      const append = (contender: 'factline' | 'raw', total: number) => {
+      const append = (contender: Contender, total: number) => {
         const body = contender === 'factline' ? factlineFileAppend : rawAppend;
         return async () => {
           const file = freshFile();
