@@ -239,6 +239,124 @@ describe.runIf(available)('PostgreSQL compare-and-set statements', () => {
     ]);
   });
 
+  it('records the command ids of the publications it writes, and writes nothing of a repeat', async () => {
+    const first = await store.publish({
+      actor: 'test',
+      commandId: 'batch-command-done',
+      entities: [
+        {
+          id: 'cmd-done',
+          type: 'Thing',
+          expectedVersion: 'new',
+          events: [{ name: 'Noted', details: { n: 1 } }],
+        },
+      ],
+    });
+    const before = await head();
+    const writes = [
+      write('cmd-new', 'new', 2),
+      write('cmd-repeat', 'new'),
+      write('cmd-plain', 'new'),
+    ];
+    const commandIds = ['batch-command-new', 'batch-command-done', null];
+
+    const result = await admin.query<BatchStatementRow>({
+      text: sql.publishBatch,
+      values: batchParameters(writes, commandIds),
+    });
+
+    expect(result.rows.map((row) => [row.position, row.commandPosition])).toEqual([
+      [String(before + 1), null],
+      [null, String(first.position)],
+      [String(before + 2), null],
+    ]);
+    expect(JSON.parse(result.rows[1]?.commandVersions ?? 'null')).toEqual(first.versions);
+    expect(await head()).toBe(before + 2);
+    expect(await stored(['cmd-new', 'cmd-repeat', 'cmd-plain'])).toEqual({
+      'cmd-new': {
+        version: 1,
+        events: [
+          [0, before + 1],
+          [1, before + 1],
+        ],
+      },
+      'cmd-repeat': null,
+      'cmd-plain': { version: 0, events: [[0, before + 2]] },
+    });
+    const recorded = await admin.query(
+      `SELECT position, versions FROM ${table('Commands')} WHERE command_id = 'batch-command-new'`,
+    );
+    expect(recorded.rows.map((row) => [Number(row.position), JSON.parse(row.versions)])).toEqual([
+      [before + 1, [{ id: 'cmd-new', version: 1 }]],
+    ]);
+    // The function, which every other path uses, sees the id the statement recorded.
+    const repeat = await store.publish({
+      actor: 'test',
+      commandId: 'batch-command-new',
+      entities: [
+        {
+          id: 'cmd-new',
+          type: 'Thing',
+          expectedVersion: 1,
+          events: [{ name: 'Noted', details: { n: 2 } }],
+        },
+        {
+          id: 'cmd-elsewhere',
+          type: 'Thing',
+          expectedVersion: 'new',
+          events: [{ name: 'Noted', details: { n: 3 } }],
+        },
+      ],
+    });
+    expect(repeat).toEqual({
+      position: before + 1,
+      versions: [{ id: 'cmd-new', version: 1 }],
+      duplicate: true,
+    });
+  });
+
+  it('writes nothing when another writer records the same command id during the statement, and the function reports the repeat', async () => {
+    const before = await head();
+    const writer = new pg.Client({ connectionString: postgresUrl });
+    await writer.connect();
+    try {
+      // Another writer's publication of the same command, holding the Head row as publications do.
+      await writer.query('BEGIN');
+      await writer.query(
+        `INSERT INTO ${table('Commands')} (command_id, position, versions)
+         VALUES ('batch-command-raced', $1, '[{"id":"raced-elsewhere","version":0}]')`,
+        [before + 1],
+      );
+      await writer.query(`UPDATE ${table('Head')} SET position = position + 1 WHERE id = 1`);
+      // Its snapshot does not show the id; it waits for the Head row, then meets the id at commit.
+      const publishing = store.publish({
+        actor: 'test',
+        commandId: 'batch-command-raced',
+        entities: [
+          {
+            id: 'raced-here',
+            type: 'Thing',
+            expectedVersion: 'new',
+            events: [{ name: 'Noted', details: { n: 1 } }],
+          },
+        ],
+      });
+      await waitForLockWaiter(admin, schema);
+      await writer.query('COMMIT');
+
+      expect(await publishing).toEqual({
+        position: before + 1,
+        versions: [{ id: 'raced-elsewhere', version: 0 }],
+        duplicate: true,
+      });
+      expect(await stored(['raced-here'])).toEqual({ 'raced-here': null });
+      expect(await head()).toBe(before + 1);
+    } finally {
+      await writer.query('ROLLBACK').catch(() => undefined);
+      await writer.end();
+    }
+  });
+
   it('lets the function decide publications that lost to a writer committing during the statement', async () => {
     await seed('late-existing', 1);
     const before = await head();

@@ -82,6 +82,8 @@ export class PostgresProvider
   readonly #foldStatement: string;
   readonly #snapshotTailStatement: string;
   readonly #schema: string;
+  /** The `Commands` table's name, to tell its unique violations. */
+  readonly #commandsTable: string;
   readonly #statementPrefix: string;
   readonly #maxRetries: number;
   readonly #committer: GroupCommitter<PublicationRecord, BatchOutcome>;
@@ -103,6 +105,7 @@ export class PostgresProvider
       );
     }
     this.#sql = postgresStatements(this.#schema, prefix);
+    this.#commandsTable = `${prefix}Commands`;
     this.#foldStatement = postgresFoldStatement(this.#schema, prefix);
     this.#snapshotTailStatement = postgresSnapshotTailStatement(this.#schema, prefix);
     // pg prepares a named statement once per connection; names must differ per schema and prefix.
@@ -384,7 +387,10 @@ export class PostgresProvider
   async #commitBatch(batch: PublicationRecord[]): Promise<BatchOutcome[]> {
     const writes = statementWrites(batch);
     if (writes === undefined) return this.#publishThroughFunction(batch);
-    const outcomes = await this.#publishThroughStatement(writes);
+    const outcomes = await this.#publishThroughStatement(
+      writes,
+      batch.map((publication) => publication.commandId),
+    );
     const undecided = batch.filter((_, index) => outcomes[index] === undefined);
     if (undecided.length === 0) return outcomes as PublishOutcome[];
     let decided: BatchOutcome[];
@@ -408,27 +414,56 @@ export class PostgresProvider
 
   /**
    * The batch through one compare-and-set statement: the set-based one, or
-   * for a single publication its own, plainer one.
+   * for a single publication without a command id its own, plainer one.
    *
+   * @param writes One entity write per publication, in batch order.
+   * @param commandIds Each publication's command id, `null` for none.
    * @returns Per publication its outcome, or `undefined` when it is undecided.
    */
   async #publishThroughStatement(
     writes: readonly StatementWrite[],
+    commandIds: readonly (string | null)[],
   ): Promise<(PublishOutcome | undefined)[]> {
-    if (writes.length === 1) return [await this.#publishOne(writes[0] as StatementWrite)];
-    const result = await this.#write<BatchStatementRow>(
-      'publish-batch',
-      this.#sql.publishBatch,
-      batchParameters(writes),
-    );
+    if (writes.length === 1 && commandIds[0] === null) {
+      return [await this.#publishOne(writes[0] as StatementWrite)];
+    }
+    let result: PostgresQueryResult<BatchStatementRow>;
+    try {
+      result = await this.#write<BatchStatementRow>(
+        'publish-batch',
+        this.#sql.publishBatch,
+        batchParameters(writes, commandIds),
+      );
+    } catch (error) {
+      // Another writer recorded one of these command ids since the statement began: it wrote nothing.
+      if (this.#isCommandClaimRace(error)) return writes.map(() => undefined);
+      throw error;
+    }
     return writes.map((write, index) => {
       const row = result.rows[index] as BatchStatementRow;
       const stored =
         row.storedType === null
           ? undefined
           : { type: row.storedType, version: row.storedVersion ?? 0 };
-      return statementOutcome(write, row.position, stored);
+      const recorded =
+        row.commandPosition === null
+          ? undefined
+          : { position: row.commandPosition, versions: row.commandVersions ?? '[]' };
+      const command = commandIds[index] == null ? undefined : { recorded };
+      return statementOutcome(write, row.position, stored, command);
     });
+  }
+
+  /** Whether the batch statement failed on a command id another writer recorded first. */
+  #isCommandClaimRace(error: unknown): boolean {
+    const cause = (error as { cause?: { code?: unknown; schema?: unknown; table?: unknown } })
+      .cause;
+    return (
+      error instanceof ProviderError &&
+      cause?.code === '23505' &&
+      cause.schema === this.#schema &&
+      cause.table === this.#commandsTable
+    );
   }
 
   /** A batch of one: its statement, and only when that fails, a read of the entity to say why. */

@@ -4,6 +4,8 @@ import type { StatementWrite } from './postgres-statement-writes.js';
 export interface PostgresWriteTables {
   readonly entities: string;
   readonly events: string;
+  /** Where command ids are recorded, with the position and versions they got. */
+  readonly commands: string;
   readonly head: string;
   /** The notification channel, as a quoted SQL literal: `pg_notify` goes out at commit. */
   readonly channel: string;

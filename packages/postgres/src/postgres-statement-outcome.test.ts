@@ -68,4 +68,20 @@ describe('statementOutcome', () => {
     expect(statementOutcome(write(3), null, { type: 'Thing', version: '3' })).toBeUndefined();
     expect(statementOutcome(write('new'), null, undefined)).toBeUndefined();
   });
+
+  it('reports a repeat of a recorded command id with the original result, and leaves undecided one that was not written for another reason', () => {
+    const recorded = { position: '9', versions: '[{"id" : "thing-1", "version" : 4}]' };
+    expect(statementOutcome(write(3), null, { type: 'Thing', version: '4' }, { recorded })).toEqual(
+      { kind: 'duplicate', position: 9, versions: [{ id: 'thing-1', version: 4 }] },
+    );
+    // A conflict explained by the row may still be the work of a repeat of the same command.
+    expect(
+      statementOutcome(write(3), null, { type: 'Thing', version: '4' }, { recorded: undefined }),
+    ).toBeUndefined();
+    expect(statementOutcome(write(3), '12', undefined, { recorded: undefined })).toEqual({
+      kind: 'published',
+      position: 12,
+      versions: [{ id: 'thing-1', version: 5 }],
+    });
+  });
 });

@@ -33,9 +33,16 @@ describe('statementWrites', () => {
     expect(statementWrites([publication([first]), publication([second])])).toEqual([first, second]);
   });
 
+  it('takes publications with command ids: the batch statement records them', () => {
+    const first = entity('a');
+    const second = entity('b', { expectedVersion: 2 });
+    expect(
+      statementWrites([publication([first], 'command-1'), publication([second], 'command-2')]),
+    ).toEqual([first, second]);
+  });
+
   it.each([
     ['a publication of two entities', [publication([entity('a'), entity('b')])]],
-    ['a command id', [publication([entity('a')], 'command-1')]],
     ["an 'any' version", [publication([entity('a', { expectedVersion: 'any' })])]],
     [
       'one entity in two publications',
@@ -58,7 +65,10 @@ describe('statementWrites', () => {
   });
 
   it('sends the whole batch to the function when one publication needs it', () => {
-    const batch = [publication([entity('a')]), publication([entity('b')], 'command-1')];
+    const batch = [
+      publication([entity('a')], 'command-1'),
+      publication([entity('b', { expectedVersion: 'any' })]),
+    ];
     expect(statementWrites(batch)).toBeUndefined();
   });
 });

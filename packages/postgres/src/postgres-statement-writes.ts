@@ -7,8 +7,8 @@ export type StatementWrite = EntityWrite & { readonly expectedVersion: number | 
  * Tells whether a batch can skip the `publish(json)` function and go to the
  * compare-and-set statements, and gives each publication's one entity write.
  *
- * It can when every publication writes one entity, has no command id and
- * expects a number or `'new'`, and its events share their actor, timestamp
+ * It can when every publication writes one entity and expects a number or
+ * `'new'`, and its events share their actor, timestamp
  * and metadata (as core makes them) — the common case — and no entity
  * appears twice: the statements apply the batch as one set, so a second
  * publication of an entity could not see the first one's new version. Every
@@ -24,7 +24,6 @@ export function statementWrites(batch: readonly PublicationRecord[]): StatementW
   for (const publication of batch) {
     const entity = publication.entities[0];
     if (
-      publication.commandId !== null ||
       publication.entities.length !== 1 ||
       entity === undefined ||
       entity.expectedVersion === 'any' ||

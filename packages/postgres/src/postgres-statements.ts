@@ -40,7 +40,7 @@ export function postgresStatements(schema: string, prefix: string) {
   const publish = name('publish');
   const projections = name('Projections');
   const channel = notificationChannel(schema, prefix);
-  const writes = { entities, events, head, channel: quoteLiteral(channel) };
+  const writes = { entities, events, commands, head, channel: quoteLiteral(channel) };
   const eventColumns =
     'id, entity_id AS "entityId", name, schema_version AS "schemaVersion", details, actor, timestamp, ordinal, position, metadata';
   return {
@@ -141,7 +141,7 @@ export function postgresStatements(schema: string, prefix: string) {
       },
     ],
     publish: `SELECT ${publish}($1::json) AS outcomes`,
-    // The common case without the function: one entity per publication, no command id, no 'any'.
+    // The common case without the function: one entity per publication, no 'any'.
     publishNew: publicationStatement(writes, 'new'),
     publishExisting: publicationStatement(writes, 'existing'),
     publishBatch: batchStatement(writes),
