@@ -57,11 +57,25 @@ function shownUrl(): string {
  * sequence / AUTO_INCREMENT (the unordered floor); the events come as one
  * JSON array of [name, details text, id] and go in with one INSERT … SELECT
  * FROM JSON_TABLE. Returns the position, or NULL on a conflict.
+ *
+ * `raw_publish_command` takes a command id too, and records it in `Commands`
+ * with the position and the entity's new version before the commit (a plain
+ * insert: a repeat fails on its key).
  */
-function publishProcedure(unorderedPosition: string): string {
-  return `CREATE PROCEDURE raw_publish(IN p_entity VARCHAR(255), IN p_type VARCHAR(255),
+function publishProcedure(unorderedPosition: string, command: 'command' | 'none'): string {
+  const [name, commandParameter, record] =
+    command === 'command'
+      ? [
+          'raw_publish_command',
+          ', IN p_command VARCHAR(255)',
+          `INSERT INTO Commands (command_id, \`position\`, versions)
+      VALUES (p_command, pos, JSON_ARRAY(JSON_OBJECT('id', p_entity, 'version', p_expected + n)));
+    `,
+        ]
+      : ['raw_publish', '', ''];
+  return `CREATE PROCEDURE ${name}(IN p_entity VARCHAR(255), IN p_type VARCHAR(255),
   IN p_expected BIGINT, IN p_actor TEXT, IN p_timestamp DOUBLE, IN p_events LONGTEXT,
-  IN p_ordered BOOLEAN)
+  IN p_ordered BOOLEAN${commandParameter})
 BEGIN
   DECLARE n INT DEFAULT JSON_LENGTH(p_events);
   DECLARE matched INT;
@@ -94,7 +108,7 @@ BEGIN
         name VARCHAR(255) PATH '$[0]',
         details LONGTEXT PATH '$[1]',
         id CHAR(36) PATH '$[2]')) AS j;
-    COMMIT;
+    ${record}COMMIT;
     SELECT pos;
   END IF;
 END`;
@@ -200,7 +214,8 @@ export async function mysqlRows(
       );
       unorderedPosition = 'INSERT INTO raw_position VALUES (NULL); SET pos = LAST_INSERT_ID();';
     }
-    await admin.query(publishProcedure(unorderedPosition));
+    await admin.query(publishProcedure(unorderedPosition, 'none'));
+    await admin.query(publishProcedure(unorderedPosition, 'command'));
     return await serverRows(mysqlTarget(admin), log, include, runs);
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS \`${database}\``).catch(() => undefined);
@@ -235,7 +250,8 @@ function mysqlTarget(admin: mysql.Connection): ServerTarget {
             (SELECT MAX(ordinal) FROM Events v WHERE v.entity_id = e.id))),
           (SELECT COALESCE(SUM(JSON_VALUE(details, '$.quantity')), 0) FROM Events),
           (SELECT details FROM Events WHERE entity_id IN (?, ?) AND ordinal = 0
-            ORDER BY entity_id LIMIT 1)`,
+            ORDER BY entity_id LIMIT 1),
+          (SELECT COUNT(*) FROM Commands)`,
         values: [...firstEntityIds],
         rowsAsArray: true,
       });
@@ -249,6 +265,7 @@ function mysqlTarget(admin: mysql.Connection): ServerTarget {
         versionMismatches: numbers[4],
         quantitySum: numbers[5],
         firstDetails: row[6] as string | null,
+        commands: Number(row[7]),
       } as AppendStats;
     },
     fixtureWritten: async () => {
@@ -267,7 +284,13 @@ async function openRawWriter(order: 'ordered' | 'unordered'): Promise<RawWriter>
   const connection = await openConnection();
   const ordered = order === 'ordered' ? 1 : 0;
   return {
-    async publish(entityId: string, type: string, expected: number, batch: readonly RawEvent[]) {
+    async publish(
+      entityId: string,
+      type: string,
+      expected: number,
+      batch: readonly RawEvent[],
+      commandId?: string,
+    ) {
       const millis = Date.now();
       let json = '[';
       for (let index = 0; index < batch.length; index++) {
@@ -275,10 +298,17 @@ async function openRawWriter(order: 'ordered' | 'unordered'): Promise<RawWriter>
         json += `${index === 0 ? '' : ','}[${JSON.stringify(event.name)},${JSON.stringify(JSON.stringify(event.details))},"${rawUuidV7(millis)}"]`;
       }
       json += ']';
-      const [results] = await connection.execute(
-        { sql: 'CALL raw_publish(?, ?, ?, ?, ?, ?, ?)', rowsAsArray: true },
-        [entityId, type, expected, 'user:bench', millis / millisecondsPerDay, json, ordered],
-      );
+      const timestamp = millis / millisecondsPerDay;
+      const [results] =
+        commandId === undefined
+          ? await connection.execute(
+              { sql: 'CALL raw_publish(?, ?, ?, ?, ?, ?, ?)', rowsAsArray: true },
+              [entityId, type, expected, 'user:bench', timestamp, json, ordered],
+            )
+          : await connection.execute(
+              { sql: 'CALL raw_publish_command(?, ?, ?, ?, ?, ?, ?, ?)', rowsAsArray: true },
+              [entityId, type, expected, 'user:bench', timestamp, json, ordered, commandId],
+            );
       const position = ((results as unknown[][][])[0]?.[0] ?? [])[0];
       if (position === null || position === undefined) throw new Error(`conflict on ${entityId}`);
       return expected + batch.length;

@@ -47,9 +47,14 @@ const insertColumns =
  * is the number of events inserted: 0 means a conflict.
  *
  * Parameters: $1 entity id, $2 type, $3 expected version (-1: new), $4 event
- * count, $5 actor, $6 timestamp, $7 names, $8 details, $9 ids.
+ * count, $5 actor, $6 timestamp, $7 names, $8 details, $9 ids; with
+ * `command`, $10 the command id, inserted into `Commands` in the same statement.
  */
-function publishStatement(entity: 'new' | 'existing', order: 'ordered' | 'unordered'): string {
+function publishStatement(
+  entity: 'new' | 'existing',
+  order: 'ordered' | 'unordered',
+  command: 'command' | 'none' = 'none',
+): string {
   const compareAndSet =
     entity === 'new'
       ? `INSERT INTO ${entities} (id, type, version) VALUES ($1, $2, $4::int - 1)
@@ -61,7 +66,15 @@ function publishStatement(entity: 'new' | 'existing', order: 'ordered' | 'unorde
       ? `UPDATE ${head} SET position = position + 1
            WHERE id = 1 AND EXISTS (SELECT FROM cas) RETURNING position`
       : `SELECT nextval('${sequence}') AS position FROM cas`;
-  return `WITH cas AS (${compareAndSet}), pos AS (${position})
+  // $10: the command id, recorded with the position and the entity's new version.
+  const record =
+    command === 'command'
+      ? `, recorded AS (INSERT INTO ${quoted('Commands')} (command_id, position, versions)
+           SELECT $10, pos.position,
+             json_build_array(json_build_object('id', $1::text, 'version', $3::bigint + $4::int))::text
+           FROM pos)`
+      : '';
+  return `WITH cas AS (${compareAndSet}), pos AS (${position})${record}
     INSERT INTO ${eventsTable} (${insertColumns})
     SELECT $1, e.name, e.details, $5, $6::float8, $3::bigint + e.n, pos.position, e.id, 1, NULL
     FROM pos, unnest($7::text[], $8::text[], $9::uuid[]) WITH ORDINALITY AS e(name, details, id, n)`;
@@ -185,7 +198,8 @@ function postgresTarget(admin: pg.Client): ServerTarget {
           (SELECT max(ordinal) FROM ${eventsTable} v WHERE v.entity_id = e.id)) AS "versionMismatches",
         (SELECT coalesce(sum((details::json->>'quantity')::int), 0) FROM ${eventsTable}) AS "quantitySum",
         (SELECT details FROM ${eventsTable} WHERE entity_id = ANY ($1) AND ordinal = 0
-          ORDER BY entity_id LIMIT 1) AS "firstDetails"`,
+          ORDER BY entity_id LIMIT 1) AS "firstDetails",
+        (SELECT count(*) FROM ${quoted('Commands')}) AS "commands"`,
         [firstEntityIds],
       );
       const row = rows[0] as Record<keyof AppendStats, string>;
@@ -197,6 +211,7 @@ function postgresTarget(admin: pg.Client): ServerTarget {
         versionMismatches: Number(row.versionMismatches),
         quantitySum: Number(row.quantitySum),
         firstDetails: row.firstDetails,
+        commands: Number(row.commands),
       };
     },
     fixtureWritten: async () => {
@@ -208,13 +223,27 @@ function postgresTarget(admin: pg.Client): ServerTarget {
 async function openRawWriter(order: 'ordered' | 'unordered'): Promise<RawWriter> {
   const client = new pg.Client({ connectionString: postgresUrl });
   await client.connect();
-  const newEntity = { name: `raw-new-${order}`, text: publishStatement('new', order) };
-  const existingEntity = {
-    name: `raw-existing-${order}`,
-    text: publishStatement('existing', order),
+  const statements = {
+    none: {
+      new: { name: `raw-new-${order}`, text: publishStatement('new', order) },
+      existing: { name: `raw-existing-${order}`, text: publishStatement('existing', order) },
+    },
+    command: {
+      new: { name: `raw-new-${order}-command`, text: publishStatement('new', order, 'command') },
+      existing: {
+        name: `raw-existing-${order}-command`,
+        text: publishStatement('existing', order, 'command'),
+      },
+    },
   };
   return {
-    async publish(entityId: string, type: string, expected: number, batch: readonly RawEvent[]) {
+    async publish(
+      entityId: string,
+      type: string,
+      expected: number,
+      batch: readonly RawEvent[],
+      commandId?: string,
+    ) {
       const count = batch.length;
       const millis = Date.now();
       const names: string[] = new Array(count);
@@ -226,7 +255,8 @@ async function openRawWriter(order: 'ordered' | 'unordered'): Promise<RawWriter>
         details[index] = JSON.stringify(event.details);
         ids[index] = rawUuidV7(millis);
       }
-      const statement = expected < 0 ? newEntity : existingEntity;
+      const forms = commandId === undefined ? statements.none : statements.command;
+      const statement = expected < 0 ? forms.new : forms.existing;
       const result = await client.query({
         ...statement,
         values: [
@@ -239,6 +269,7 @@ async function openRawWriter(order: 'ordered' | 'unordered'): Promise<RawWriter>
           names,
           details,
           ids,
+          ...(commandId === undefined ? [] : [commandId]),
         ],
       });
       if (result.rowCount !== count) throw new Error(`conflict on ${entityId}`);

@@ -63,8 +63,18 @@ export interface RunCounts {
 
 export const concurrentRowName = `${writerCount} writers: ${formatCount(concurrentEventCount)} events, 1/publication, ${writerCount * entitiesPerWriter} entities; raw unordered`;
 
+/** The same, every publication with a command id of its own. */
+export const concurrentCommandRowName = `${writerCount} writers, command ids: ${formatCount(concurrentEventCount)} events, 1/publication, ${writerCount * entitiesPerWriter} entities; raw unordered`;
+
 /** The 8-writer row must beat the unordered raw floor by this much. */
 export const concurrentTarget = 1.3;
+
+/**
+ * The command-id row must at least match the unordered raw floor doing the
+ * same work: no issue set a target for it; it is here to catch regressions
+ * (1.21–1.29× when it was added).
+ */
+export const concurrentCommandTarget = 1;
 
 /** What the server rows do, for the notes under a section's table. */
 export function serverNotes(rawDesigns: readonly string[]): string[] {
@@ -80,6 +90,8 @@ export function serverNotes(rawDesigns: readonly string[]): string[] {
     '  factline: one EventStore (one provider, one pool) shared by the loops — its group committer batches them.',
     `  raw: ${writerCount} connections, each its own publications, positions from a sequence with NO commit ordering`,
     `  (the unordered design, which a poller can skip events of); target ≥ ${concurrentTarget}× that.`,
+    `${writerCount} writers, command ids: the same, each publication with a command id of its own (idempotent commands);`,
+    `  raw records it in "Commands" (id, position, versions) in the same statement, a plain insert; target ≥ ${concurrentCommandTarget}×.`,
     `readEntity: one entity's ${formatCount(eventCount)} events in ordinal order, JSON parsed, Date timestamps.`,
     `readAll: the whole log (${formatCount(fixtureLogSize)} events, ${formatCount(fixturePositions)} publications, written by factline) in position order,`,
     '  500 publications per page; factline through `for await` over readAll(); raw: SELECT by position range.',
@@ -132,26 +144,30 @@ export async function serverRows(
       );
     }
 
-    // Row 3: eight writers.
-    if (include(concurrentRowName)) {
-      const writers: RawWriter[] = [];
-      for (let index = 0; index < writerCount; index++) {
-        const unordered = await target.rawWriter('unordered');
-        writers.push(unordered);
-        closing.push(() => unordered.close());
-      }
+    // Rows 3 and 4: eight writers, without and with command ids.
+    const concurrentRows = [
+      { name: concurrentRowName, commands: false, target: concurrentTarget },
+      { name: concurrentCommandRowName, commands: true, target: concurrentCommandTarget },
+    ].filter((row) => include(row.name));
+    const writers: RawWriter[] = [];
+    for (let index = 0; concurrentRows.length > 0 && index < writerCount; index++) {
+      const unordered = await target.rawWriter('unordered');
+      writers.push(unordered);
+      closing.push(() => unordered.close());
+    }
+    for (const { name, commands, target: rowTarget } of concurrentRows) {
       const concurrent =
         (body: (total: number) => Promise<number>, total: number, order: 'ordered' | 'unordered') =>
         async () => {
           await target.reset();
           const milliseconds = await body(total);
-          checkAppended(await target.appendStats(), total, total, order);
+          checkAppended(await target.appendStats(), total, total, order, commands ? total : 0);
           return milliseconds;
         };
-      const factline = (total: number) => factlineConcurrent(store, total);
-      const raw = (total: number) => rawConcurrent(writers, total);
+      const factline = (total: number) => factlineConcurrent(store, total, commands);
+      const raw = (total: number) => rawConcurrent(writers, total, commands);
       await run({
-        name: concurrentRowName,
+        name,
         events: concurrentEventCount,
         factline: concurrent(factline, concurrentEventCount, 'ordered'),
         raw: concurrent(raw, concurrentEventCount, 'unordered'),
@@ -159,7 +175,7 @@ export async function serverRows(
         warmupRaw: concurrent(raw, 4_000, 'unordered'),
         warmups: 1,
         runs: runs.concurrent,
-        target: concurrentTarget,
+        target: rowTarget,
       });
     }
 
@@ -254,11 +270,17 @@ async function concurrently(
   );
 }
 
+/** A publication's command id in the command-id row: its entity and version are unique in a trial. */
+function commandIdOf(entityId: string, expected: number): string {
+  return `${entityId}@${expected}`;
+}
+
 /** factline: the loops share one store; its group committer batches them. */
-function factlineConcurrent(store: StockStore, total: number): Promise<number> {
+function factlineConcurrent(store: StockStore, total: number, commands: boolean): Promise<number> {
   return concurrently(total, async (_writer, entityId, expected, details) => {
     const result = await store.publish({
       actor: 'user:bench',
+      ...(commands ? { commandId: commandIdOf(entityId, expected) } : {}),
       entities: [
         {
           id: entityId,
@@ -273,11 +295,19 @@ function factlineConcurrent(store: StockStore, total: number): Promise<number> {
 }
 
 /** Raw: each loop on its own connection. */
-function rawConcurrent(writers: readonly RawWriter[], total: number): Promise<number> {
+function rawConcurrent(
+  writers: readonly RawWriter[],
+  total: number,
+  commands: boolean,
+): Promise<number> {
   return concurrently(total, (writer, entityId, expected, details) =>
-    (writers[writer] as RawWriter).publish(entityId, 'Product', expected, [
-      { name: 'StockReceived', details },
-    ]),
+    (writers[writer] as RawWriter).publish(
+      entityId,
+      'Product',
+      expected,
+      [{ name: 'StockReceived', details }],
+      commands ? commandIdOf(entityId, expected) : undefined,
+    ),
   );
 }
 
@@ -287,9 +317,11 @@ function checkAppended(
   total: number,
   publications: number,
   order: 'ordered' | 'unordered',
+  commands = 0,
 ): void {
   const right =
     stats.events === total &&
+    stats.commands === commands &&
     stats.positions === publications &&
     // Ordered positions are contiguous from 1; unordered ones need only differ.
     (order === 'unordered' || stats.head === publications) &&

@@ -16,7 +16,9 @@ export interface RawEvent {
 export interface RawWriter {
   /**
    * One publication of one entity, in one transaction: compare-and-set the
-   * version (insert when `expected` is -1), take a position, insert the events.
+   * version (insert when `expected` is -1), take a position, insert the events
+   * and, given a command id, record it with the position and the version
+   * (a plain insert into `Commands`: a repeat fails on its key).
    *
    * @returns The entity's new version.
    * @throws When the entity was not at `expected`.
@@ -26,6 +28,7 @@ export interface RawWriter {
     type: string,
     expected: number,
     batch: readonly RawEvent[],
+    commandId?: string,
   ): Promise<number>;
   close(): Promise<void>;
 }
@@ -51,6 +54,8 @@ export interface AppendStats {
   readonly quantitySum: number;
   /** The stored text of the details of event 0 ({@link firstEntityIds}' ordinal 0): exactly as sent. */
   readonly firstDetails: string | null;
+  /** Rows in `Commands`: the command ids recorded. */
+  readonly commands: number;
 }
 
 /** The entities whose ordinal 0 holds `detailsOf(0)`, in every write row and in the fixture. */
