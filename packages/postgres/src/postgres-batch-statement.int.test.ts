@@ -75,6 +75,18 @@ describe.runIf(available)('PostgreSQL compare-and-set statements', () => {
 
   const table = (name: string) => `"${schema}"."${name}"`;
 
+  /** Runs `body` on a connection of another writer, rolling back whatever it left open. */
+  async function asAnotherWriter(body: (writer: pg.Client) => Promise<void>): Promise<void> {
+    const writer = new pg.Client({ connectionString: postgresUrl });
+    await writer.connect();
+    try {
+      await body(writer);
+    } finally {
+      await writer.query('ROLLBACK').catch(() => undefined);
+      await writer.end();
+    }
+  }
+
   async function seed(id: string, count: number, type = 'Thing'): Promise<void> {
     await store.publish({
       actor: 'test',
@@ -317,9 +329,7 @@ describe.runIf(available)('PostgreSQL compare-and-set statements', () => {
 
   it('writes nothing when another writer records the same command id during the statement, and the function reports the repeat', async () => {
     const before = await head();
-    const writer = new pg.Client({ connectionString: postgresUrl });
-    await writer.connect();
-    try {
+    await asAnotherWriter(async (writer) => {
       // Another writer's publication of the same command, holding the Head row as publications do.
       await writer.query('BEGIN');
       await writer.query(
@@ -351,18 +361,13 @@ describe.runIf(available)('PostgreSQL compare-and-set statements', () => {
       });
       expect(await stored(['raced-here'])).toEqual({ 'raced-here': null });
       expect(await head()).toBe(before + 1);
-    } finally {
-      await writer.query('ROLLBACK').catch(() => undefined);
-      await writer.end();
-    }
+    });
   });
 
   it('lets the function decide publications that lost to a writer committing during the statement', async () => {
     await seed('late-existing', 1);
     const before = await head();
-    const writer = new pg.Client({ connectionString: postgresUrl });
-    await writer.connect();
-    try {
+    await asAnotherWriter(async (writer) => {
       // Another writer's compare-and-sets, held open while the batch starts.
       await writer.query('BEGIN');
       await writer.query(
@@ -406,10 +411,7 @@ describe.runIf(available)('PostgreSQL compare-and-set statements', () => {
         'late-new': { version: 0, events: [] },
       });
       expect(await head()).toBe(before + 1);
-    } finally {
-      await writer.query('ROLLBACK').catch(() => undefined);
-      await writer.end();
-    }
+    });
   });
 
   it('keeps positions contiguous and in commit order when batches from three providers race, with conflicts', async () => {
